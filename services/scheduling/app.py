@@ -1,0 +1,22 @@
+"""The scheduling service: schools, mobile units, calendar, visit planner and visit lifecycle."""
+
+from __future__ import annotations
+
+from services.scheduling.adapters.visit_repository import COLLECTION as VISITS
+from services.scheduling.adapters.visit_repository import INDEXES as VISIT_INDEXES
+from services.scheduling.api import build_api
+from services.scheduling.handlers import consumer
+from shared.service import ServiceDefinition, build_app
+
+definition = ServiceDefinition(
+    name="scheduling",
+    consumer=consumer,
+    outbox_collections=[VISITS],
+    indexes={**VISIT_INDEXES},
+    api=build_api,
+    description="Decides which mobile unit visits which school on which day.",
+)
+
+
+def create_app(settings=None):
+    return build_app(definition, settings)

@@ -1,0 +1,137 @@
+"""The bus topology of DESIGN.md: two topic exchanges, one quorum queue per consuming service and
+exchange, a dead-letter exchange and one DLQ per queue.
+
+Every service declares the whole topology at start-up (declarations are idempotent), so the
+bindings exist whatever order the services start in and no event is published before the queue
+that should receive it exists. Public events that no Jemput service consumes are still routed:
+``jemput.events`` has an alternate exchange, ``jemput.unrouted``, whose bounded queue keeps them
+for inspection instead of returning them to a publisher that could do nothing with them. The
+restricted exchange has none: an unroutable ``card.requested`` is an error for its publisher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
+
+from shared.events.catalogue import CATALOGUE, Exchange
+
+# Which events each service consumes. A service's consumer must handle exactly these
+# (checked when the service is built), so this table is the one place bindings come from.
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "scheduling": (),
+    "enrollment": (
+        "school.registered", "school.updated",
+        "visit.scheduled", "visit.rescheduled", "visit.cancelled", "visit.started", "visit.completed",
+    ),
+    "printing": ("card.requested",),
+    "notifications": ("visit.scheduled", "visit.rescheduled", "visit.cancelled"),
+}
+
+UNROUTED_MAX_LENGTH = 100_000
+
+
+def exchange_of(routing_key: str) -> Exchange:
+    kinds = {spec.exchange for spec in CATALOGUE.values() if spec.routing_key == routing_key}
+    if len(kinds) != 1:
+        raise KeyError(f"routing key {routing_key!r} is not in the catalogue")
+    return kinds.pop()
+
+
+@dataclass(frozen=True)
+class Topology:
+    namespace: str = "jemput"
+    delivery_limit: int = 5
+
+    # --- names ---------------------------------------------------------------------------
+    def exchange_name(self, kind: Exchange) -> str:
+        return f"{self.namespace}.{kind}"
+
+    @property
+    def dlx_name(self) -> str:
+        return f"{self.namespace}.dlx"
+
+    @property
+    def unrouted_name(self) -> str:
+        return f"{self.namespace}.unrouted"
+
+    def queue_name(self, service: str, kind: Exchange = "events") -> str:
+        return f"{self.namespace}.{service}" + (".restricted" if kind == "restricted" else "")
+
+    @staticmethod
+    def dlq_name(queue_name: str) -> str:
+        return f"{queue_name}.dlq"
+
+    # --- FastStream objects ----------------------------------------------------------------
+    def exchange(self, kind: Exchange) -> RabbitExchange:
+        arguments: dict[str, Any] = {}
+        if kind == "events":
+            arguments["alternate-exchange"] = self.unrouted_name
+        return RabbitExchange(
+            self.exchange_name(kind), type=ExchangeType.TOPIC, durable=True, arguments=arguments or None
+        )
+
+    @property
+    def dlx(self) -> RabbitExchange:
+        return RabbitExchange(self.dlx_name, type=ExchangeType.DIRECT, durable=True)
+
+    @property
+    def unrouted_exchange(self) -> RabbitExchange:
+        return RabbitExchange(self.unrouted_name, type=ExchangeType.FANOUT, durable=True)
+
+    def queue(self, service: str, kind: Exchange = "events", routing_key: str = "") -> RabbitQueue:
+        name = self.queue_name(service, kind)
+        return RabbitQueue(
+            name,
+            queue_type=QueueType.QUORUM,
+            durable=True,
+            routing_key=routing_key,
+            arguments={
+                "x-delivery-limit": self.delivery_limit,
+                "x-dead-letter-exchange": self.dlx_name,
+                "x-dead-letter-routing-key": name,
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            },
+        )
+
+    def dlq(self, queue_name: str) -> RabbitQueue:
+        return RabbitQueue(
+            self.dlq_name(queue_name), queue_type=QueueType.QUORUM, durable=True, routing_key=queue_name
+        )
+
+    @property
+    def unrouted_queue(self) -> RabbitQueue:
+        return RabbitQueue(
+            self.unrouted_name, queue_type=QueueType.QUORUM, durable=True,
+            arguments={"x-max-length": UNROUTED_MAX_LENGTH},
+        )
+
+    # --- what binds where ------------------------------------------------------------------
+    def bindings(self, service: str) -> dict[Exchange, tuple[str, ...]]:
+        """Routing keys per exchange that ``service``'s queues bind."""
+        out: dict[Exchange, list[str]] = {}
+        for key in SUBSCRIPTIONS.get(service, ()):
+            out.setdefault(exchange_of(key), []).append(key)
+        return {kind: tuple(keys) for kind, keys in out.items()}
+
+    def all_queues(self) -> list[str]:
+        return [self.queue_name(s, kind) for s in SUBSCRIPTIONS for kind in self.bindings(s)]
+
+
+async def declare(broker: Any, topology: Topology) -> None:
+    """Declare exchanges, every service's queues with their bindings, the DLX and the DLQs."""
+    unrouted_ex = await broker.declare_exchange(topology.unrouted_exchange)
+    unrouted_q = await broker.declare_queue(topology.unrouted_queue)
+    await unrouted_q.bind(unrouted_ex)
+    dlx = await broker.declare_exchange(topology.dlx)
+    exchanges = {kind: await broker.declare_exchange(topology.exchange(kind)) for kind in ("events", "restricted")}
+    for service in SUBSCRIPTIONS:
+        for kind, keys in topology.bindings(service).items():
+            queue = await broker.declare_queue(topology.queue(service, kind))
+            for key in keys:
+                await queue.bind(exchanges[kind], routing_key=key)
+            dlq = await broker.declare_queue(topology.dlq(queue.name))
+            await dlq.bind(dlx, routing_key=queue.name)

@@ -1,0 +1,164 @@
+"""What every service is made of, and how it starts and stops.
+
+A service module describes itself with a ``ServiceDefinition`` (its name, its consumer, the
+collections that carry an outbox, its indexes, its API, hooks and background loops);
+``build_app`` turns that and the settings into a running ``ServiceApp``: FastStream broker with
+the declared topology, PyMongo client, outbox relay, health and metrics. ``serve`` runs it under
+uvicorn — the same call behind ``python -m services.<name>``, ``jemput serve <name>``, compose and
+the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from faststream.specification import AsyncAPI
+from pymongo import IndexModel
+
+from shared.bus.consumer import Consumer
+from shared.bus.publisher import EventPublisher
+from shared.bus.topology import Topology, declare
+from shared.logging import configure_logging
+from shared.metrics import ServiceMetrics
+from shared.settings import ServiceSettings
+from shared.store.mongo import create_indexes, make_client
+from shared.store.outbox import OutboxRelay, outbox_indexes
+from shared.web import ServiceApp, health_routes
+
+log = logging.getLogger("jemput.service")
+
+Hook = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    consumer: Consumer | None = None
+    outbox_collections: Sequence[str] = ()
+    indexes: Mapping[str, Sequence[IndexModel]] = field(default_factory=dict)
+    api: Callable[[Runtime], FastAPI] | None = None
+    on_start: Sequence[Hook] = ()  # after the database and broker are reachable, before consuming
+    background: Sequence[Hook] = ()  # long-running loops, cancelled at shutdown
+    on_stop: Sequence[Hook] = ()
+    settings_class: type[ServiceSettings] = ServiceSettings
+    description: str = ""
+
+
+class Runtime:
+    """Everything one running instance of a service uses; handlers and routes receive it."""
+
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.service = definition.name
+        self.settings = settings
+        self.topology = Topology(settings.namespace, settings.delivery_limit)
+        self.metrics = ServiceMetrics(self.service)
+        self.broker = RabbitBroker(
+            settings.rabbitmq_url,
+            default_channel=Channel(publisher_confirms=True, on_return_raises=True),
+            middlewares=[RabbitPrometheusMiddleware(registry=self.metrics.registry, app_name=self.service)],
+            logger=logging.getLogger(f"jemput.{self.service}.broker"),
+            graceful_timeout=15.0,
+            description=f"Jemput {self.service}",
+        )
+        self.publisher = EventPublisher(self.broker, self.topology, self.service)
+        self.client = make_client(settings.mongodb_url, app_name=f"jemput-{self.service}")
+        self.db = self.client[settings.database_name(self.service)]
+        self.relay = OutboxRelay(
+            self.db, self.publisher, definition.outbox_collections,
+            sweep_interval_s=settings.relay_sweep_s, on_published=self.metrics.published.inc,
+        )
+        self.state: dict[str, Any] = {}  # service-specific collaborators (repositories, gateways)
+        self._tasks: list[asyncio.Task[None]] = []
+        if definition.consumer is not None:
+            definition.consumer.attach(self.broker, self.topology, self)
+
+    # --- lifecycle (FastStream application hooks) ---------------------------------------------
+    async def open(self) -> None:
+        await create_indexes(self.db, {**outbox_indexes(self.definition.outbox_collections)})
+        await create_indexes(self.db, self.definition.indexes)
+        await self.broker.connect()
+        await declare(self.broker, self.topology)
+        for hook in self.definition.on_start:
+            await hook(self)
+        log.info("service opened", extra={"namespace": self.settings.namespace,
+                                          "database": self.db.name})
+
+    async def start_background(self) -> None:
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
+        for loop in self.definition.background:
+            self._tasks.append(asyncio.create_task(loop(self), name=f"{self.service}-{loop.__name__}"))
+
+    async def drain(self) -> None:
+        """Stop consuming, let in-flight handlers finish, then publish what they wrote."""
+        for subscriber in self.broker.subscribers:
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for hook in self.definition.on_stop:
+            await hook(self)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.relay.sweep(), 10)
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def readiness(self) -> dict[str, bool]:
+        async def database() -> bool:
+            try:
+                await asyncio.wait_for(self.db.command("ping"), 2)
+                return True
+            except Exception:
+                return False
+
+        broker_ok, db_ok = await asyncio.gather(self.broker.ping(timeout=2), database())
+        return {"broker": bool(broker_ok), "database": db_ok}
+
+    def background(self, coro: Awaitable[None], name: str) -> None:
+        """Run a service-owned loop that is cancelled at shutdown (started after start-up)."""
+        self._tasks.append(asyncio.ensure_future(coro))
+        self._tasks[-1].set_name(name)
+
+
+def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> ServiceApp:
+    settings = settings or definition.settings_class(JEMPUT_SERVICE=definition.name)
+    runtime = Runtime(definition, settings)
+    app = ServiceApp(
+        runtime.broker,
+        asgi_routes=health_routes(runtime),
+        on_startup=[runtime.open],
+        after_startup=[runtime.start_background],
+        on_shutdown=[runtime.drain],
+        after_shutdown=[runtime.close],
+        specification=AsyncAPI(
+            runtime.broker, title=f"Jemput {definition.name}", version="1.0.0",
+            description=definition.description, schema_version="3.0.0",
+        ),
+        asyncapi_path="/asyncapi",
+    )
+    app.runtime = runtime
+    app.api = definition.api(runtime) if definition.api is not None else None
+    return app
+
+
+def serve(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> None:
+    """Run a service until SIGTERM/SIGINT: the entry point of ``python -m services.<name>``."""
+    settings = settings or definition.settings_class(JEMPUT_SERVICE=definition.name)
+    configure_logging(definition.name, settings.log_level)
+    app = build_app(definition, settings)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
+                lifespan="on", timeout_graceful_shutdown=20)

@@ -1,0 +1,36 @@
+"""Settings every service reads from its environment (the same names in tests and in compose)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Connection and runtime settings shared by all services.
+
+    Environment variables: ``RABBITMQ_URL``, ``MONGODB_URL``, ``JEMPUT_SERVICE``, ``HTTP_PORT`` and
+    the ``JEMPUT_*`` tuning knobs below. ``JEMPUT_NAMESPACE`` prefixes every exchange and queue
+    (default ``jemput``, as DESIGN.md names them); tests give each run its own namespace.
+    """
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    rabbitmq_url: str = Field("amqp://guest:guest@localhost:5672/", alias="RABBITMQ_URL")
+    mongodb_url: str = Field("mongodb://localhost:27017/", alias="MONGODB_URL")
+    service: str = Field("", alias="JEMPUT_SERVICE")
+    http_host: str = Field("0.0.0.0", alias="HTTP_HOST")
+    http_port: int = Field(8000, alias="HTTP_PORT")
+    namespace: str = Field("jemput", alias="JEMPUT_NAMESPACE", pattern=r"^[a-z][a-z0-9_-]{0,40}$")
+    database: str | None = Field(
+        None, alias="JEMPUT_DATABASE", description="database name; default jemput_<service>"
+    )
+    delivery_limit: int = Field(5, alias="JEMPUT_DELIVERY_LIMIT", ge=1, le=100)
+    prefetch: int = Field(32, alias="JEMPUT_PREFETCH", ge=1, le=1000)
+    retry_base_s: float = Field(0.2, alias="JEMPUT_RETRY_BASE_S", ge=0)
+    retry_max_s: float = Field(10.0, alias="JEMPUT_RETRY_MAX_S", ge=0)
+    relay_sweep_s: float = Field(5.0, alias="JEMPUT_RELAY_SWEEP_S", gt=0)
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    def database_name(self, service: str | None = None) -> str:
+        return self.database or f"jemput_{service or self.service}"

@@ -1,0 +1,66 @@
+"""Idempotent effects keyed by event id (DESIGN.md: delivery at least once, effects once).
+
+Three shapes, each a single-document atomic write:
+
+- ``record_once``: the effect *is* a new document whose ``_id`` derives from the cause event id
+  (a delivery, a print job). The unique ``_id`` makes the second insert a no-op.
+- ``apply_once``: an update to an existing aggregate guarded by the ids of the events already
+  applied to it (a bounded list kept in the document).
+- ``apply_if_newer``: a local copy of another service's aggregate, replaced only by an event
+  carrying a higher aggregate version, so reordered deliveries end in the right state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+APPLIED = "applied_events"
+APPLIED_KEEP = 200
+
+
+async def record_once(collection: AsyncCollection, key: str, document: dict[str, Any]) -> bool:
+    """Insert ``document`` under ``_id = key``; False when it already exists (a redelivery)."""
+    try:
+        await collection.insert_one({**document, "_id": key})
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def apply_once(
+    collection: AsyncCollection,
+    filter_: dict[str, Any],
+    update: dict[str, Any],
+    event_id: str,
+    *,
+    upsert: bool = False,
+) -> dict[str, Any] | None:
+    """Apply ``update`` unless ``event_id`` was applied already; returns the new document or None."""
+    guarded = {**filter_, APPLIED: {"$ne": event_id}}
+    push = dict(update.get("$push", {}))
+    push[APPLIED] = {"$each": [event_id], "$slice": -APPLIED_KEEP}
+    try:
+        return await collection.find_one_and_update(
+            guarded, {**update, "$push": push}, upsert=upsert, return_document=ReturnDocument.AFTER
+        )
+    except DuplicateKeyError:  # upsert raced with an existing document that already has the event
+        return None
+
+
+async def apply_if_newer(
+    collection: AsyncCollection, doc_id: Any, version: int, fields: dict[str, Any]
+) -> bool:
+    """Keep a copy at the highest version seen; True when this version was newer and applied."""
+    try:
+        result = await collection.update_one(
+            {"_id": doc_id, "$or": [{"version": {"$lt": version}}, {"version": {"$exists": False}}]},
+            {"$set": {**fields, "version": version}},
+            upsert=True,
+        )
+    except DuplicateKeyError:  # the document exists at this version or a newer one
+        return False
+    return result.upserted_id is not None or result.modified_count == 1

@@ -1,0 +1,143 @@
+"""The outbox inside each aggregate document, and the relay that empties it.
+
+A command or event changes one document in one atomic write; the events that change causes are
+pushed onto that document's ``outbox`` array in the same write (``outbox_push``). The relay then
+publishes them with confirms, in order, and pulls each published event out of the array. It runs
+right after a write (``flush``) and as a sweep at start-up and every few seconds, so a crash
+between the write and the publish delays an event but never loses it. A crash between publish
+and pull publishes it again: consumers are idempotent (DESIGN.md: at least once, effects once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from pymongo import IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.envelope import CloudEvent
+
+log = logging.getLogger("jemput.outbox")
+
+OUTBOX = "outbox"
+PENDING = {f"{OUTBOX}.0": {"$exists": True}}
+# a sparse index: only documents with pending events are in it, so the sweep stays cheap
+OUTBOX_INDEX = IndexModel([(f"{OUTBOX}.id", 1)], name="outbox_pending", sparse=True)
+
+
+def outbox_push(*events: CloudEvent) -> dict[str, Any]:
+    """The ``$push`` clause that embeds ``events`` in the document being written."""
+    return {OUTBOX: {"$each": [e.to_document() for e in events]}}
+
+
+class Publisher(Protocol):
+    async def publish(self, event: dict[str, Any]) -> None: ...
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        publisher: Publisher,
+        collections: Sequence[str],
+        *,
+        sweep_interval_s: float = 5.0,
+        on_published: Any = None,
+    ) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.collections = tuple(collections)
+        self.sweep_interval_s = sweep_interval_s
+        self._busy: set[tuple[str, Any]] = set()
+        self._on_published = on_published
+        self._wakeup = asyncio.Event()
+
+    async def flush(self, collection: str, doc_id: Any) -> int:
+        """Publish the pending events of one document; returns how many went out."""
+        key = (collection, doc_id)
+        if key in self._busy:  # this process is already publishing it; the next pass will see the rest
+            self._wakeup.set()
+            return 0
+        self._busy.add(key)
+        try:
+            doc = await self.db[collection].find_one({"_id": doc_id}, {OUTBOX: 1})
+            pending: list[dict[str, Any]] = (doc or {}).get(OUTBOX) or []
+            published: list[str] = []
+            try:
+                for event in pending:
+                    await self.publisher.publish(event)
+                    published.append(event["id"])
+            finally:
+                if published:
+                    await self.db[collection].update_one(
+                        {"_id": doc_id}, {"$pull": {OUTBOX: {"id": {"$in": published}}}}
+                    )
+                    if self._on_published is not None:
+                        self._on_published(len(published))
+            return len(published)
+        finally:
+            self._busy.discard(key)
+
+    async def after_write(self, collection: str, *doc_ids: Any) -> None:
+        """Publish right after a write. A failure is logged, not raised: the write stands and
+        the sweep publishes later, so the caller's command still succeeds."""
+        for doc_id in doc_ids:
+            try:
+                await self.flush(collection, doc_id)
+            except Exception as error:
+                log.warning("outbox flush failed; the sweep will retry", exc_info=error,
+                            extra={"collection": collection})
+                return
+
+    def flush_soon(self, collection: str, *doc_ids: Any) -> None:
+        """Fire-and-forget ``after_write`` (for hot paths that must not wait on the broker)."""
+        task = asyncio.create_task(self.after_write(collection, *doc_ids))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    async def sweep(self, *, batch: int = 500) -> int:
+        """Publish every pending event of every outbox collection."""
+        total = 0
+        for collection in self.collections:
+            cursor = self.db[collection].find(PENDING, {"_id": 1}).limit(batch)
+            async for doc in cursor:
+                try:
+                    total += await self.flush(collection, doc["_id"])
+                except Exception as error:
+                    log.warning("outbox sweep could not publish; will retry", exc_info=error,
+                                extra={"collection": collection})
+                    break
+        return total
+
+    async def pending(self) -> int:
+        total = 0
+        for collection in self.collections:
+            async for doc in self.db[collection].aggregate([
+                {"$match": PENDING}, {"$project": {"n": {"$size": f"${OUTBOX}"}}},
+                {"$group": {"_id": None, "n": {"$sum": "$n"}}},
+            ]):
+                total += doc["n"]
+        return total
+
+    async def run(self) -> None:
+        """The periodic sweep; started with the service, cancelled at shutdown."""
+        while True:
+            try:
+                await self.sweep()
+            except Exception as error:
+                log.warning("outbox sweep failed", exc_info=error)
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), self.sweep_interval_s)
+            except TimeoutError:
+                pass
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def outbox_indexes(collections: Iterable[str]) -> dict[str, list[IndexModel]]:
+    return {c: [OUTBOX_INDEX] for c in collections}
