@@ -16,6 +16,7 @@ from ..domain.roster import RosterFormatError, map_columns
 
 _DELIMITERS = (",", ";", "\t", "|")
 XLSX_MAGIC = b"PK\x03\x04"
+HEADER_SEARCH_ROWS = 10  # the header is the first of these rows naming the columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +91,20 @@ class RosterFile:
         raw_rows = self._csv_rows() if self.kind == "csv" else self._xlsx_rows()
         header: list[object] | None = None
         columns: dict[int, str] = {}
+        first_error: RosterFormatError | None = None
         for number, values in raw_rows:
             self._rows_done = number
             if not any(v not in (None, "") for v in values):
                 continue  # blank line: skipped, numbering kept
-            if header is None:
+            if header is None:  # title lines may sit above the header
+                try:
+                    columns = map_columns(list(values))
+                except RosterFormatError as exc:
+                    first_error = first_error or exc
+                    if number >= HEADER_SEARCH_ROWS:
+                        raise first_error from None
+                    continue
                 header = list(values)
-                columns = map_columns(header)
                 continue
             yield RosterLine(
                 number=number,
@@ -104,7 +112,7 @@ class RosterFile:
                        for i, field in columns.items()},
             )
         if header is None:
-            raise RosterFormatError("the file has no header row")
+            raise first_error or RosterFormatError("the file has no header row")
 
     def _csv_rows(self) -> Iterator[tuple[int, list[object]]]:
         binary = self.path.open("rb")

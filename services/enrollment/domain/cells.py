@@ -150,10 +150,10 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 
 def parse_birth_date(value: Cell) -> BirthDateCell:
-    if isinstance(value, datetime):
-        return BirthDateCell(value.date().isoformat(), value.date())
-    if isinstance(value, date):
-        return BirthDateCell(value.isoformat(), value)
+    if isinstance(value, date):  # a date cell; Excel may have read it month-first
+        day = value.date() if isinstance(value, datetime) else value
+        swapped = _safe_date(day.year, day.day, day.month) if day.day != day.month else None
+        return BirthDateCell(day.strftime("%d-%m-%Y"), day, swapped)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not 10_000 <= value <= 80_000:
             raise FieldError(f"number {value} is not a date or an Excel date serial")

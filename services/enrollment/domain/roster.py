@@ -140,6 +140,6 @@ class RowVerdict(BaseModel):
     def invalidated(self, field: str, reason: str) -> RowVerdict:
         issue = RowIssue(row=self.row, field=field, reason=reason)
         return self.model_copy(
-            update={"category": Category.INVALID, "eligible_on": None,
+            update={"category": Category.INVALID, "eligible_on": None, "student": None,
                     "issues": [*self.issues, issue]}
         )
