@@ -31,10 +31,10 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: Literal["1.0"] = "1.0"
-    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    id: str
     source: str = Field(pattern=r"^/jemput/[a-z][a-z_-]*$")
     type: str = Field(pattern=TYPE_PATTERN.pattern)
-    time: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: AwareDatetime
     subject: str = Field(min_length=1)
     datacontenttype: Literal["application/json"] = "application/json"
     correlationid: str

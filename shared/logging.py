@@ -20,7 +20,7 @@ PERSONAL_KEYS = frozenset(
 )
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 _PHONE = re.compile(r"(?<![\w])(\+62|62|0)8\d{7,11}(?!\d)")
-_STANDARD = frozenset(vars(logging.makeLogRecord({})))
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"color_message", "message", "asctime"}
 
 
 def mask_text(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -31,16 +32,15 @@ def new_event(
         raise UnknownEventType(f"{type(data).__name__} is not in the event catalogue")
     if spec.producer != service:
         raise ValueError(f"{spec.routing_key} is published by {spec.producer}, not {service}")
-    kwargs = {"time": time or datetime.now(UTC)}
+    event_id = str(uuid.uuid4())
     event = CloudEvent(
+        id=event_id,
+        time=time or datetime.now(UTC),
         source=f"/jemput/{service}",
         type=spec.type,
         subject=subject,
         data=data.model_dump(mode="json", exclude_none=False),
         causationid=causationid,
-        correlationid=correlationid or "",
-        **kwargs,
+        correlationid=correlationid or event_id,  # a new conversation correlates to itself
     )
-    if not correlationid:  # a new conversation: it is its own correlation
-        event = event.model_copy(update={"correlationid": event.id})
     return event

@@ -115,7 +115,7 @@ class OutboxRelay:
     async def pending(self) -> int:
         total = 0
         for collection in self.collections:
-            async for doc in self.db[collection].aggregate([
+            async for doc in await self.db[collection].aggregate([
                 {"$match": PENDING}, {"$project": {"n": {"$size": f"${OUTBOX}"}}},
                 {"$group": {"_id": None, "n": {"$sum": "$n"}}},
             ]):

@@ -1,0 +1,74 @@
+"""The ``jemput`` command: run services, generate contracts, operate the programme.
+
+Each service may add its own commands: ``services/<name>/cli.py`` with ``register(cli)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+SERVICES = ("scheduling", "enrollment", "printing", "notifications")
+
+cli = typer.Typer(help="Jemput: ID-card outreach programmes.", no_args_is_help=True, add_completion=False)
+console = Console()
+
+
+@cli.command()
+def serve(name: Annotated[str, typer.Argument(help="scheduling | enrollment | printing | notifications")]) -> None:
+    """Run one service (settings from the environment), exactly as `python -m services.<name>`."""
+    if name not in SERVICES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    from shared.service import serve as run
+    from shared.testing import definition_of
+
+    run(definition_of(name))
+
+
+@cli.command()
+def asyncapi(check: Annotated[bool, typer.Option("--check", help="fail if docs/asyncapi.yaml is out of date")] = False) -> None:
+    """Regenerate docs/asyncapi.yaml from the services' FastStream apps."""
+    from shared import asyncapi as doc
+
+    if check:
+        if doc.drift():
+            console.print("[red]docs/asyncapi.yaml differs from the code: run `jemput asyncapi`[/red]")
+            raise typer.Exit(1)
+        console.print("docs/asyncapi.yaml is up to date")
+        return
+    console.print(f"wrote {doc.write()}")
+
+
+@cli.command()
+def demo(
+    keep_running: Annotated[bool, typer.Option("--keep-running", help="leave the services up afterwards")] = False,
+) -> None:
+    """Bring up the stack (broker, database, every service) and run the programme end to end."""
+    from shared.demo import run
+
+    raise typer.Exit(run(keep_running=keep_running))
+
+
+def _mount_service_commands() -> None:
+    for name in SERVICES:
+        try:
+            module = importlib.import_module(f"services.{name}.cli")
+        except ModuleNotFoundError as error:
+            if error.name == f"services.{name}.cli":
+                continue
+            raise
+        module.register(cli)
+
+
+_mount_service_commands()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
