@@ -33,6 +33,11 @@ def outbox_push(*events: CloudEvent) -> dict[str, Any]:
     return {OUTBOX: {"$each": [e.to_document() for e in events]}}
 
 
+def outbox_insert(*events: CloudEvent) -> dict[str, Any]:
+    """The ``outbox`` field of a document being inserted with ``events`` pending."""
+    return {OUTBOX: [e.to_document() for e in events]}
+
+
 class Publisher(Protocol):
     async def publish(self, event: dict[str, Any]) -> None: ...
 
@@ -80,6 +85,22 @@ class OutboxRelay:
             return len(published)
         finally:
             self._busy.discard(key)
+
+    async def publish_written(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
+        """Publish events the caller has just written to ``doc_id``'s outbox, without reading
+        them back, then pull them out. A failure is logged and left to the sweep."""
+        try:
+            for event in events:
+                await self.publisher.publish(event)
+        except Exception as error:
+            log.warning("outbox publish failed; the sweep will retry", exc_info=error,
+                        extra={"collection": collection})
+            return
+        await self.db[collection].update_one(
+            {"_id": doc_id}, {"$pull": {OUTBOX: {"id": {"$in": [e.id for e in events]}}}}
+        )
+        if self._on_published is not None:
+            self._on_published(len(events))
 
     async def after_write(self, collection: str, *doc_ids: Any) -> None:
         """Publish right after a write. A failure is logged, not raised: the write stands and

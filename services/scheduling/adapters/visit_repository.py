@@ -10,7 +10,7 @@ from pymongo import IndexModel
 from shared.events import models as ev
 from shared.events import new_event
 from shared.service import Runtime
-from shared.store import outbox_push
+from shared.store import outbox_insert
 
 COLLECTION = "visits"
 INDEXES = {COLLECTION: [IndexModel([("date", 1), ("unit_id", 1)]), IndexModel([("npsn", 1)])]}
@@ -27,8 +27,8 @@ class VisitRepository:
         data = ev.VisitScheduled(**{**fields, "visit_id": visit_id, "version": 1})
         event = new_event("scheduling", data, subject=visit_id)
         document = {**data.model_dump(mode="json"), "_id": visit_id, "status": "scheduled"}
-        await self.collection.insert_one({**document, "outbox": outbox_push(event)["outbox"]["$each"]})
-        await self.runtime.relay.after_write(COLLECTION, visit_id)
+        await self.collection.insert_one({**document, **outbox_insert(event)})
+        await self.runtime.relay.publish_written(COLLECTION, visit_id, [event])
         return document
 
     async def get(self, visit_id: str) -> dict[str, Any] | None:

@@ -46,7 +46,7 @@ CRASHING_WRITER = textwrap.dedent("""
         runtime = Runtime(definition, ServiceSettings())
         async def crash(*args, **kwargs):  # the process dies after the write, before publishing
             os.kill(os.getpid(), signal.SIGKILL)
-        runtime.relay.after_write = crash
+        runtime.relay.publish_written = crash
         await VisitRepository(runtime).schedule({
             "visit_id": "V-crash", "npsn": "20612345", "school_name": "SMAN 99 Contoh", "kecamatan": "Balaraja",
             "unit_id": "unit-1", "date": "2026-05-06", "session_start": "08:00", "session_end": "12:00",
@@ -87,7 +87,7 @@ async def test_an_unroutable_restricted_event_stays_in_the_outbox(settings_for, 
     """Mandatory publishing: with no queue bound for card.requested, the publish fails and the
     event waits in the outbox instead of vanishing."""
     from shared.events import new_event
-    from shared.store import outbox_push
+    from shared.store import outbox_insert
 
     from .helpers import card_requested
 
@@ -98,7 +98,7 @@ async def test_an_unroutable_restricted_event_stays_in_the_outbox(settings_for, 
         queue = await channel.get_queue(rt.topology.queue_name("printing", "restricted"))
         await queue.unbind(rt.topology.exchange_name("restricted"), "card.requested")
         event = card_requested()
-        await rt.db["students"].insert_one({"_id": "S-0001", "outbox": outbox_push(event)["outbox"]["$each"]})
+        await rt.db["students"].insert_one({"_id": "S-0001", **outbox_insert(event)})
         rt.relay.collections = ("students",)
         published = await rt.relay.sweep()
         assert published == 0
