@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from .certificate import TemporaryCertificate
 from .errors import InvalidTransition, OutOfStock
 from .office import IssuingOffice
-from .print_job import JobEvent, JobStatus, PrintJob
+from .print_job import JobEvent, JobStatus, PrintJob, ReprintReason
 from .stock import BlankStock, StockLow
 
 DeskEvent = JobEvent | StockLow
@@ -86,3 +86,16 @@ def spoil(job: PrintJob, stock: BlankStock, reason: str, at: datetime, by: str) 
     events: list[DeskEvent] = list(job.mark_spoiled(reason, at, by))
     events += stock.record_spoiled(serial, at, reason)
     return events
+
+
+def reprint(
+    job: PrintJob, stock: BlankStock, reason: ReprintReason, note: str, at: datetime, by: str
+) -> list[DeskEvent]:
+    """An operator's audited reprint. A printed card being replaced is void: its blank counts
+    as spoiled, so `issued` keeps meaning good cards in circulation."""
+    _check_unit(job, stock)
+    serial = job.card_serial if job.status is JobStatus.PRINTED else None
+    job.request_reprint(reason, note, at, by)
+    if serial is None:
+        return []
+    return list(stock.record_spoiled(serial, at, f"replaced by reprint: {reason.value}"))
