@@ -10,11 +10,17 @@ import asyncio
 import contextlib
 import importlib
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aio_pika
+import httpx
 import uvicorn
 
 from shared.bus.topology import SUBSCRIPTIONS, Topology
@@ -22,6 +28,9 @@ from shared.infra import free_port
 from shared.service import ServiceDefinition, build_app
 from shared.settings import ServiceSettings
 from shared.web import ServiceApp
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def definition_of(name: str) -> ServiceDefinition:
@@ -65,6 +74,48 @@ async def running_service(
     finally:
         server.should_exit = True
         await task
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    process: subprocess.Popen[str]
+    url: str
+
+
+@contextlib.asynccontextmanager
+async def service_processes(envs: dict[str, dict[str, str]], *, ready_timeout: float = 60.0,
+                            log_dir: Path | None = None) -> AsyncIterator[dict[str, ServiceProcess]]:
+    """Start each service as its own process, exactly as its container does
+    (``python -m services.<name>`` with these environment variables), and wait for ``/readyz``."""
+    procs: dict[str, ServiceProcess] = {}
+    try:
+        for name, env in envs.items():
+            port = int(env.get("HTTP_PORT") or 0) or free_port()
+            stderr = open(log_dir / f"{name}.log", "w") if log_dir else subprocess.PIPE  # noqa: SIM115
+            proc = subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT, text=True,
+                                    env={**os.environ, **env, "HTTP_PORT": str(port)}, stderr=stderr)
+            procs[name] = ServiceProcess(name, proc, f"http://127.0.0.1:{port}")
+        async with httpx.AsyncClient(timeout=5) as http:
+            for svc in procs.values():
+                async with asyncio.timeout(ready_timeout):
+                    while True:
+                        if svc.process.poll() is not None:
+                            raise RuntimeError(f"{svc.name} exited with {svc.process.returncode} during start-up")
+                        with contextlib.suppress(httpx.HTTPError):
+                            if (await http.get(f"{svc.url}/readyz")).status_code == 200:
+                                break
+                        await asyncio.sleep(0.2)
+        yield procs
+    finally:
+        for svc in procs.values():
+            if svc.process.poll() is None:
+                svc.process.send_signal(signal.SIGTERM)
+        for svc in procs.values():
+            try:
+                await asyncio.to_thread(svc.process.wait, 30)
+            except subprocess.TimeoutExpired:
+                svc.process.kill()
 
 
 @dataclass
@@ -147,5 +198,5 @@ async def get_messages(url: str, name: str, limit: int = 100) -> list[aio_pika.a
     return out
 
 
-__all__ = ["SUBSCRIPTIONS", "EventTap", "RunningService", "delete_topology", "get_messages",
-           "queue_depth", "running_service"]
+__all__ = ["SUBSCRIPTIONS", "EventTap", "RunningService", "ServiceProcess", "delete_topology",
+           "get_messages", "queue_depth", "running_service", "service_processes"]
