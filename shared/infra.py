@@ -95,7 +95,10 @@ def rabbitmq() -> Iterator[str]:
         yield "amqp://guest:guest@127.0.0.1:5672/"
         return
     if docker_usable():
-        from testcontainers.rabbitmq import RabbitMqContainer  # type: ignore[import-not-found]
+        try:
+            from testcontainers.community.rabbitmq import RabbitMqContainer  # type: ignore[import-not-found]
+        except ImportError:
+            from testcontainers.rabbitmq import RabbitMqContainer  # type: ignore[import-not-found]
 
         with RabbitMqContainer("rabbitmq:4-management") as container:
             params = container.get_connection_params()
@@ -112,7 +115,10 @@ def mongodb(sqlite_path: str | None = None) -> Iterator[tuple[str, str]]:
         return
     if docker_usable():
         try:
-            from testcontainers.mongodb import MongoDbContainer  # type: ignore[import-not-found]
+            try:
+                from testcontainers.community.mongodb import MongoDbContainer  # type: ignore[import-not-found]
+            except ImportError:
+                from testcontainers.mongodb import MongoDbContainer  # type: ignore[import-not-found]
 
             with MongoDbContainer("mongo:8") as container:
                 yield container.get_connection_url(), "testcontainers"
