@@ -1,24 +1,208 @@
-"""Operators' HTTP API of the enrollment service."""
+"""Operators' HTTP API of the enrollment service (OpenAPI at /docs of the service)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Query, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
-from services.enrollment.handlers import VISITS
 from shared.service import Runtime
+
+from .adapters.student_repository import STUDENTS
+from .desk import Approval, CaptureIn, CheckIn, ConsentIn, Correction, DeskError, Withdrawal
+from .domain.nik import mask_nik
+from .domain.roster import Category, RosterFormatError
+from .roster_service import import_roster_file
+from .runtime_state import EnrollmentState, state_of
+
+
+class StudentView(BaseModel):
+    """What an operator sees: no biometrics, the NIK masked."""
+
+    student_id: str
+    nik_masked: str
+    nisn: str
+    name: str
+    npsn: str
+    class_name: str | None
+    birth_date: date
+    sex: str
+    marital_status: str
+    roster_category: str
+    eligible_on: date | None
+    checked_in_at: list[str]
+    consents: list[dict[str, Any]]
+    corrections: list[dict[str, Any]]
+    recording_status: str | None
+    exceptions: list[dict[str, Any]]
+    exceptions_approved_by: str | None
+    registry_answer: dict[str, Any] | None
+    print_request: dict[str, Any] | None
+    version: int
+
+
+def view(doc: dict[str, Any]) -> StudentView:
+    recording = doc.get("recording") or {}
+    return StudentView(
+        student_id=doc["_id"], nik_masked=mask_nik(doc["nik"]), nisn=doc["nisn"],
+        name=doc["name"], npsn=doc["npsn"], class_name=doc.get("class_name"),
+        birth_date=doc["birth_date"], sex=doc["sex"], marital_status=doc["marital_status"],
+        roster_category=doc["roster"]["category"], eligible_on=doc["roster"].get("eligible_on"),
+        checked_in_at=[c["visit_id"] for c in doc.get("checkins", [])],
+        consents=doc.get("consents", []), corrections=doc.get("corrections", []),
+        recording_status=recording.get("status"), exceptions=recording.get("exceptions", []),
+        exceptions_approved_by=recording.get("exceptions_approved_by"),
+        registry_answer=recording.get("answer"), print_request=doc.get("print_request"),
+        version=doc["version"])
 
 
 def build_api(runtime: Runtime) -> FastAPI:
-    api = FastAPI(title="Jemput enrollment", version="1.0.0")
+    api = FastAPI(title="Jemput enrollment", version="1.0.0",
+                  description="Rosters and verification, consent, recording, central registry, "
+                              "print requests.")
 
-    @api.get("/visits/{visit_id}", tags=["visits"])
-    async def get_visit(visit_id: str) -> dict[str, Any]:
-        """This service's own record of a visit, kept from the scheduling service's events."""
-        doc = await runtime.db[VISITS].find_one({"_id": visit_id}, {"applied_events": 0})
+    def st() -> EnrollmentState:
+        return state_of(runtime)
+
+    async def desk_call(coro) -> Any:  # type: ignore[no-untyped-def]
+        try:
+            return await coro
+        except DeskError as error:
+            raise HTTPException(error.status, {"message": str(error),
+                                               "problems": error.problems}) from None
+
+    @api.post("/rosters", tags=["rosters"])
+    async def import_roster(file: UploadFile,
+                            stream: bool = Query(False, description="NDJSON progress lines")):
+        """Import a roster (CSV or XLSX): verify every row, store the valid ones, answer the
+        per-school report. With `stream=true` the answer is NDJSON: progress lines, then
+        the report."""
+        name = Path(file.filename or "roster").name
+        directory = tempfile.mkdtemp(prefix="roster-")
+        path = Path(directory) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, 1 << 20)
+
+        async def run(on_progress=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+            state = st()
+            try:
+                roster_id, report = await import_roster_file(
+                    path, source=name, db=runtime.db, repository=state.repository,
+                    registry=state.gateway, settings=state.settings, on_progress=on_progress,
+                    after_write=runtime.relay.after_write,
+                    students_written=lambda ids: runtime.relay.flush_soon(STUDENTS, *ids))
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
+            return {"roster_id": roster_id, **report.model_dump(mode="json")}
+
+        if not stream:
+            try:
+                return await run()
+            except RosterFormatError as error:
+                raise HTTPException(422, {"message": f"{name}: {error}", "problems": []}) from None
+
+        async def lines() -> AsyncIterator[bytes]:
+            import asyncio
+
+            queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+            async def progress(rows: int, fraction: float) -> None:
+                await queue.put({"rows": rows, "progress": round(fraction, 4)})
+
+            async def work() -> None:
+                try:
+                    await queue.put({"report": await run(progress)})
+                except RosterFormatError as error:
+                    await queue.put({"error": f"{name}: {error}"})
+                except Exception as error:  # reported to the client, not swallowed
+                    await queue.put({"error": f"import failed: {type(error).__name__}"})
+                    raise
+
+            task = asyncio.create_task(work())
+            while True:
+                item = await queue.get()
+                yield (json.dumps(item) + "\n").encode()
+                if "report" in item or "error" in item:
+                    break
+            await asyncio.gather(task, return_exceptions=True)
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    @api.get("/rosters/{roster_id}", tags=["rosters"])
+    async def roster_report(roster_id: str) -> dict[str, Any]:
+        doc = await st().repository.roster(roster_id)
         if doc is None:
-            raise HTTPException(404, f"visit {visit_id} not known here")
-        return {**doc, "visit_id": doc.pop("_id")}
+            raise HTTPException(404, f"roster {roster_id} not found")
+        return {"roster_id": roster_id, "imported_at": doc["imported_at"], **doc["report"]}
+
+    @api.get("/visits/{visit_id}/students", response_model=list[StudentView], tags=["visits"])
+    async def visit_list(visit_id: str) -> list[StudentView]:
+        """The students a visit may record: the school's roster, ready to record."""
+        visit = await runtime.db["visits"].find_one({"_id": visit_id})
+        if visit is None:
+            raise HTTPException(404, f"visit {visit_id} is not known")
+        docs = await st().repository.of_school(
+            visit["npsn"], [Category.READY_TO_RECORD, Category.NOT_YET_ELIGIBLE])
+        full = [await st().repository.get(d["_id"], {"outbox": 0, "biometrics": 0}) for d in docs]
+        return [view(d) for d in full if d is not None]
+
+    @api.get("/students/by-nisn/{nisn}", response_model=StudentView, tags=["students"])
+    async def student_by_nisn(nisn: str) -> StudentView:
+        doc = await runtime.db[STUDENTS].find_one({"nisn": nisn}, {"outbox": 0, "biometrics": 0})
+        if doc is None:
+            raise HTTPException(404, f"no student with NISN {nisn}")
+        return view(doc)
+
+    @api.get("/students/{student_id}", response_model=StudentView, tags=["students"])
+    async def student(student_id: str) -> StudentView:
+        doc = await st().repository.get(student_id, {"outbox": 0, "biometrics": 0})
+        if doc is None:
+            raise HTTPException(404, f"student {student_id} not found")
+        return view(doc)
+
+    @api.post("/students/{student_id}/check-ins", response_model=StudentView, tags=["desk"])
+    async def check_in(student_id: str, body: CheckIn) -> StudentView:
+        return view(await desk_call(st().desk.check_in(student_id, body)))
+
+    @api.post("/students/{student_id}/consents", status_code=201, tags=["desk"])
+    async def give_consent(student_id: str, body: ConsentIn) -> dict[str, Any]:
+        return (await desk_call(st().desk.give_consent(student_id, body))).model_dump(mode="json")
+
+    @api.post("/students/{student_id}/consents/{consent_id}/withdrawal", tags=["desk"])
+    async def withdraw_consent(student_id: str, consent_id: str,
+                               body: Withdrawal) -> dict[str, Any]:
+        consent = await desk_call(st().desk.withdraw_consent(student_id, consent_id, body))
+        return consent.model_dump(mode="json")
+
+    @api.post("/students/{student_id}/corrections", response_model=StudentView, tags=["desk"])
+    async def correct(student_id: str, body: Correction) -> StudentView:
+        """Correct biodata at the desk; every correction is kept (who, what, when, why)."""
+        return view(await desk_call(st().desk.correct(student_id, body)))
+
+    @api.post("/students/{student_id}/capture", response_model=StudentView, tags=["desk"])
+    async def capture(student_id: str, body: CaptureIn) -> StudentView:
+        """Biometric capture (face, ten fingerprints, two irises, signature). Refused without
+        a guardian's consent for a minor, or when a biometric is unusable."""
+        doc = await desk_call(st().desk.capture(student_id, body))
+        st().worker.wakeup.set()
+        await runtime.relay.after_write(STUDENTS, student_id)
+        return view(doc)
+
+    @api.post("/students/{student_id}/exceptions/approval", response_model=StudentView,
+              tags=["desk"])
+    async def approve(student_id: str, body: Approval) -> StudentView:
+        """A supervisor approves the biometric exceptions of a capture."""
+        doc = await desk_call(st().desk.approve(student_id, body))
+        st().worker.wakeup.set()
+        await runtime.relay.after_write(STUDENTS, student_id)
+        return view(doc)
 
     return api

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 from pymongo import IndexModel
 
+from services.enrollment.adapters.student_repository import INDEXES, ROSTERS, STUDENTS
 from services.enrollment.api import build_api
 from services.enrollment.handlers import VISITS, consumer
-from shared.service import ServiceDefinition, build_app
+from services.enrollment.runtime_state import state_of
+from services.enrollment.settings import EnrollmentSettings
+from shared.service import Runtime, ServiceDefinition, build_app
+
+
+async def start(rt: Runtime) -> None:
+    state_of(rt)
+
+
+async def submissions(rt: Runtime) -> None:
+    await state_of(rt).worker.run_submissions()
+
+
+async def deferred_prints(rt: Runtime) -> None:
+    await state_of(rt).worker.run_prints()
+
+
+async def stop(rt: Runtime) -> None:
+    await state_of(rt).gateway.aclose()
+
 
 definition = ServiceDefinition(
     name="enrollment",
     consumer=consumer,
+    outbox_collections=[STUDENTS, ROSTERS],
+    indexes={VISITS: [IndexModel([("npsn", 1), ("date", 1)])], **INDEXES},
     api=build_api,
-    indexes={VISITS: [IndexModel([("npsn", 1), ("date", 1)])]},
+    on_start=[start],
+    background=[submissions, deferred_prints],
+    on_stop=[stop],
+    settings_class=EnrollmentSettings,
     description="Knows every student: rosters, verification, recording, central registry, print requests.",
 )
 

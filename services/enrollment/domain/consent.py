@@ -63,10 +63,12 @@ def accept_consent(consent: Consent, *, now: datetime) -> Consent:
 
 
 def consent_for_capture(
-    birth: date, at: datetime, consents: Iterable[Consent], policy: AgePolicy
+    birth: date, at: datetime, consents: Iterable[Consent], policy: AgePolicy,
+    *, today: date | None = None,
 ) -> Consent | None:
-    """The consent that allows capture at `at`, None for an adult; raises ConsentRequired."""
-    if not policy.needs_guardian_consent(birth, at.date()):
+    """The consent that allows capture at `at`, None for an adult; raises ConsentRequired.
+    `today` (default: `at`'s date) is the day the age is counted on."""
+    if not policy.needs_guardian_consent(birth, today or at.date()):
         return None
     active = [c for c in consents if c.active_at(at)]
     if not active:

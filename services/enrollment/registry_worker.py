@@ -1,0 +1,200 @@
+"""Background work that survives restarts because its state lives in each student's
+document: submitting captured records to the central registry (with back-off while it is
+down) and requesting deferred cards on the 17th birthday."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from shared.events import models as ev
+from shared.events import new_event
+
+from .adapters.biometric_vault import BiometricVault
+from .adapters.central_registry import (
+    CentralRegistryGateway,
+    RegistryAnswer,
+    RegistryRejected,
+    RegistryUnavailable,
+    Submission,
+)
+from .adapters.student_repository import STUDENTS, StudentRepository
+from .card_request import card_requested, deferred_state, print_decision, requested_state
+from .domain.nik import mask_nik
+from .domain.status import RecordingStatus
+from .settings import EnrollmentSettings
+
+log = logging.getLogger("jemput.enrollment.registry")
+_REJECTED = {"duplicate": "duplicate", "failed": "failed"}
+
+
+class RegistryWorker:
+    def __init__(self, repository: StudentRepository, gateway: CentralRegistryGateway,
+                 vault: BiometricVault | None, settings: EnrollmentSettings,
+                 after_write=None) -> None:  # type: ignore[no-untyped-def]
+        self.repository = repository
+        self.students = repository.students
+        self.gateway = gateway
+        self.vault = vault
+        self.settings = settings
+        self.after_write = after_write
+        self.wakeup = asyncio.Event()
+
+    def lease(self) -> timedelta:
+        s = self.settings
+        return timedelta(seconds=s.registry_timeout_s * s.registry_attempts
+                         + s.registry_backoff_max_s + 5)
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        s = self.settings
+        ceiling = min(max(s.registry_backoff_max_s, 0.01),
+                      max(s.registry_backoff_base_s, 0.01) * 2 ** min(attempts, 20))
+        return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+    async def claim(self, now: datetime) -> dict[str, Any] | None:
+        """Take one record due for submission; the lease keeps other replicas off it."""
+        return await self.students.find_one_and_update(
+            {"recording.submittable": True,
+             "recording.status": {"$in": [RecordingStatus.CAPTURED.value,
+                                          RecordingStatus.SUBMITTED.value]},
+             "recording.next_attempt_at": {"$lte": now}},
+            {"$set": {"recording.status": RecordingStatus.SUBMITTED.value,
+                      "recording.next_attempt_at": now + self.lease(),
+                      "recording.submitted_at": now},
+             "$inc": {"recording.attempts": 1}},
+            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+
+    async def submit_due(self) -> int:
+        """Submit every record that is due; returns how many got an answer."""
+        answered = 0
+        while (doc := await self.claim(datetime.now(UTC))) is not None:
+            recording = doc["recording"]
+            submission = Submission(
+                submission_id=recording["submission_id"], nik=doc["nik"], name=doc["name"],
+                birth_date=date.fromisoformat(doc["birth_date"]), sex=doc["sex"],
+                npsn=doc["npsn"], biometrics_digest=doc["biometrics"]["digest"])
+            try:
+                answer = await self.gateway.submit(submission)
+            except RegistryUnavailable as error:
+                delay = self.retry_delay(recording["attempts"])
+                log.warning("central registry unavailable; retrying later",
+                            extra={"student_id": doc["_id"], "retry_in_s": delay.total_seconds(),
+                                   "error": str(error)})
+                await self.students.update_one(
+                    {"_id": doc["_id"], "recording.submission_id": submission.submission_id,
+                     "recording.status": RecordingStatus.SUBMITTED.value},
+                    {"$set": {"recording.next_attempt_at": datetime.now(UTC) + delay}})
+                return answered  # the registry is down: stop this pass
+            except RegistryRejected as error:
+                answer = RegistryAnswer(submission_id=submission.submission_id, outcome="failed",
+                                        reason=f"refused by the central system: {error}"[:200])
+            if await self.apply_answer(doc["_id"], answer):
+                answered += 1
+        return answered
+
+    async def apply_answer(self, student_id: str, answer: RegistryAnswer) -> bool:
+        """Record the answer once: guarded by submission id and 'submitted' status."""
+        for _ in range(5):
+            doc = await self.repository.get(student_id, {"outbox": 0})
+            if (doc is None or doc["recording"]["submission_id"] != answer.submission_id
+                    or doc["recording"]["status"] != RecordingStatus.SUBMITTED.value):
+                return False  # answered already (another replica, or a retry)
+            update, events = self._answer_effects(doc, answer)
+            filter_ = {"_id": student_id, "version": doc["version"],
+                       "recording.status": RecordingStatus.SUBMITTED.value}
+            update.setdefault("$set", {})["version"] = doc["version"] + 1
+            update["$push"] = {"outbox": {"$each": [e.to_document() for e in events]}}
+            result = await self.students.update_one(filter_, update)
+            if result.modified_count == 1:
+                await self._published(student_id)
+                return True
+        return False
+
+    def _answer_effects(self, doc: dict[str, Any], answer: RegistryAnswer
+                        ) -> tuple[dict[str, Any], list[Any]]:
+        now = datetime.now(UTC)
+        version = doc["version"] + 1
+        student_id, npsn, masked = doc["_id"], doc["npsn"], mask_nik(doc["nik"])
+        sets: dict[str, Any] = {
+            "recording.status": answer.outcome,
+            "recording.answer": {"outcome": answer.outcome, "reason": answer.reason, "at": now},
+            "recording.submittable": False}
+        if answer.outcome != "print_ready":
+            data = ev.StudentEnrollmentRejected(
+                student_id=student_id, npsn=npsn, nik_masked=masked,
+                reason_category=_REJECTED[answer.outcome],
+                reason=(answer.reason or answer.outcome)[:200], rejected_at=now, version=version)
+            return {"$set": sets}, [new_event("enrollment", data, subject=student_id)]
+        events = [new_event("enrollment", ev.StudentPrintReady(
+            student_id=student_id, npsn=npsn, nik_masked=masked, ready_at=now, version=version),
+            subject=student_id)]
+        decision = print_decision(doc, self.settings.current_date(), self.settings.policy())
+        if decision.request_now and self.vault is not None:
+            request_id, event = card_requested(doc, self.vault,
+                                               issue_place=self.settings.issue_place,
+                                               version=version)
+            events.append(event)
+            sets["print_request"] = requested_state(request_id, decision, now)
+        else:
+            sets["print_request"] = deferred_state(decision)
+        return {"$set": sets}, events
+
+    # --- deferred print requests -----------------------------------------------------------
+    async def request_due_prints(self) -> int:
+        """Request the cards whose day has come (the 17th birthday); survives restarts."""
+        if self.vault is None:
+            return 0
+        today = self.settings.current_date()
+        requested = 0
+        cursor = self.students.find(
+            {"print_request.state": "deferred", "print_request.due_on": {"$lte": today.isoformat()}},
+            {"_id": 1})
+        for student_id in [d["_id"] async for d in cursor]:
+            doc = await self.repository.get(student_id, {"outbox": 0})
+            if doc is None or doc.get("print_request", {}).get("state") != "deferred":
+                continue
+            decision = print_decision(doc, today, self.settings.policy())
+            if not decision.request_now:
+                continue
+            request_id, event = card_requested(doc, self.vault,
+                                               issue_place=self.settings.issue_place,
+                                               version=doc["version"] + 1)
+            state = requested_state(request_id, decision, datetime.now(UTC))
+            result = await self.students.update_one(
+                {"_id": student_id, "version": doc["version"], "print_request.state": "deferred"},
+                {"$set": {"print_request": state, "version": doc["version"] + 1},
+                 "$push": {"outbox": {"$each": [event.to_document()]}}})
+            if result.modified_count == 1:
+                requested += 1
+                await self._published(student_id)
+        return requested
+
+    async def _published(self, student_id: str) -> None:
+        if self.after_write is not None:
+            await self.after_write(STUDENTS, student_id)
+
+    # --- loops -----------------------------------------------------------------------------
+    async def run_submissions(self) -> None:
+        while True:
+            try:
+                await self.submit_due()
+            except Exception as error:  # never let the loop die; the state is in MongoDB
+                log.warning("submission pass failed", exc_info=error)
+            self.wakeup.clear()
+            try:
+                await asyncio.wait_for(self.wakeup.wait(), self.settings.submit_sweep_s)
+            except TimeoutError:
+                pass
+
+    async def run_prints(self) -> None:
+        while True:
+            try:
+                await self.request_due_prints()
+            except Exception as error:
+                log.warning("deferred print pass failed", exc_info=error)
+            await asyncio.sleep(self.settings.print_sweep_s)
