@@ -44,6 +44,7 @@ class RegistryWorker:
         self.settings = settings
         self.after_write = after_write
         self.wakeup = asyncio.Event()
+        self.print_passes = 0  # completed deferred-print sweeps (for health and tests)
 
     def lease(self) -> timedelta:
         s = self.settings
@@ -197,4 +198,5 @@ class RegistryWorker:
                 await self.request_due_prints()
             except Exception as error:
                 log.warning("deferred print pass failed", exc_info=error)
+            self.print_passes += 1
             await asyncio.sleep(self.settings.print_sweep_s)

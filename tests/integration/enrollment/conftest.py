@@ -1,7 +1,6 @@
 """Makes the synthetic-data helpers of tests/unit/enrollment and of this folder importable
 under pytest's importlib mode, and provides the enrollment service's test settings."""
 
-import base64
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from services.enrollment.adapters.registry_simulator import (  # noqa: E402
 )
 from services.enrollment.settings import EnrollmentSettings  # noqa: E402
 
-TEST_KEY = "k1:" + base64.b64encode(bytes(range(32))).decode()  # a test key, never used in use
+from enrollment_it import TEST_KEY  # noqa: E402
 
 
 @pytest.fixture

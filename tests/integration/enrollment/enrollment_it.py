@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import datetime as dt
 import io
@@ -15,6 +16,7 @@ from enrollment_synthetic import HOME_SCHOOL, OTHER_SCHOOL
 from shared.events import models as ev
 from shared.events import new_event
 
+TEST_KEY = "k1:" + base64.b64encode(bytes(range(32))).decode()  # a test key, never used in use
 VISIT_ID = "V-it-1"
 VISIT_DATE = dt.date(2026, 7, 20)
 FIELDS = ["nisn", "nik", "kk", "name", "birth_place", "birth_date", "sex", "npsn",

@@ -95,6 +95,7 @@ async def test_streamed_import_reports_progress_then_the_report(enrollment_setti
                                                                 topology):
     async with (
         running_service("enrollment", enrollment_settings(JEMPUT_IMPORT_BATCH=5)) as service,
+        EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
         httpx.AsyncClient(base_url=service.url, timeout=30) as http,
     ):
         await announce_schools_and_visit(rabbit_url, topology, service)

@@ -34,7 +34,7 @@ def row(
         "nisn": nisn(n),
         "nik": nik(birth, female=female, serial=serial),
         "kk": kk(n),
-        "name": f"Siswa Contoh {n}",
+        "name": f"Siswa Contoh {chr(64 + n % 26 + 1)}",
         "birth_place": "Tangerang",
         "birth_date": birth.strftime("%d-%m-%Y"),
         "sex": "P" if female else "L",
