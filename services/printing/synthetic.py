@@ -81,7 +81,7 @@ def synthetic_request(
 ) -> CardRequest:
     at = requested_at or datetime(2026, 11, 29, 1, 0, tzinfo=timezone.utc) + timedelta(seconds=n)
     return CardRequest(
-        request_id=f"00000000-0000-4000-8000-{n:012d}", requested_at=at, student_id=f"stu-{n:06d}",
+        event_id=f"00000000-0000-4000-8000-{n:012d}", request_id=f"REQ-{n:06d}", requested_at=at, student_id=f"stu-{n:06d}",
         unit_id=unit_id, visit_id=visit_id, npsn=npsn,
         fields=synthetic_fields(n), images=images or synthetic_images(n),
     )

@@ -13,7 +13,9 @@ from pydantic import BaseModel
 from .certificate import TemporaryCertificate
 from .errors import InvalidTransition, OutOfStock
 from .office import IssuingOffice
-from .print_job import JobEvent, JobStatus, PrintJob, ReprintReason
+from .print_job import (
+    DEFAULT_RETRY, CertificateRef, JobEvent, JobStatus, PrintJob, ReprintReason, RetryPolicy,
+)
 from .stock import BlankStock, StockLow
 
 DeskEvent = JobEvent | StockLow
@@ -26,6 +28,7 @@ class Started(BaseModel):
 class WaitingForStock(BaseModel):
     #: set when this step issued the job's certificate (only the first time)
     certificate: TemporaryCertificate | None
+    events: list[JobEvent] = []
 
 
 def _check_unit(job: PrintJob, stock: BlankStock) -> None:
@@ -50,8 +53,9 @@ def begin_print(
             student_id=job.student_id, unit_id=job.unit_id, npsn=job.npsn,
             fields=job.fields, issued_on=issued_on,
         )
-        is_new = job.wait_for_stock(certificate.number, at)
-        return WaitingForStock(certificate=certificate if is_new else None)
+        ref = CertificateRef(number=certificate.number, issued_at=at, valid_until=certificate.valid_until)
+        events = job.wait_for_stock(ref, at)
+        return WaitingForStock(certificate=certificate if events else None, events=events)
     job.start(serial, at)
     return Started(blank_serial=serial)
 
@@ -70,11 +74,13 @@ def finish_printed(job: PrintJob, stock: BlankStock, at: datetime) -> list[DeskE
     return events
 
 
-def finish_failed(job: PrintJob, stock: BlankStock, error: str, at: datetime) -> list[DeskEvent]:
+def finish_failed(
+    job: PrintJob, stock: BlankStock, error: str, at: datetime, policy: RetryPolicy = DEFAULT_RETRY
+) -> list[DeskEvent]:
     """Printer error before the blank was fed: the blank goes back to stock, the job retries."""
     _check_unit(job, stock)
     serial = _serial(job)
-    events: list[DeskEvent] = list(job.mark_failed(error, at))
+    events: list[DeskEvent] = list(job.mark_failed(error, at, policy))
     stock.release(serial)
     return events
 

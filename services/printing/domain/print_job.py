@@ -7,12 +7,12 @@
 A job that found no blank waits in the queue (`waiting_for_stock`) with a temporary
 certificate issued once; it prints in its turn when stock arrives. Every transition is
 written to the job's audit trail; the job id is the id of the `card.requested` event, so
-a redelivered request finds the job it already made.
+a redelivered request finds the job it already made (and the request id is unique too).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -24,6 +24,20 @@ from .errors import InvalidTransition
 MAX_AUTOMATIC_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=10)
+
+
+class RetryPolicy(BaseModel):
+    """Back-off after printer errors: base, 2 x base, 4 x base ... up to cap; then an operator."""
+
+    max_attempts: Annotated[int, Field(ge=1)] = MAX_AUTOMATIC_ATTEMPTS
+    base: timedelta = RETRY_BASE
+    cap: timedelta = RETRY_CAP
+
+    def delay(self, failures_in_row: int) -> timedelta:
+        return min(self.base * 2 ** (failures_in_row - 1), self.cap)
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 class JobStatus(StrEnum):
@@ -48,7 +62,8 @@ class AttemptOutcome(StrEnum):
 class CardRequest(BaseModel):
     """The printing-relevant content of a `card.requested` event."""
 
-    request_id: str  # the event id
+    event_id: str  # id of the card.requested event: the job's id
+    request_id: str  # enrollment's id of the request: one job per request
     requested_at: datetime
     student_id: str
     unit_id: str
@@ -56,6 +71,10 @@ class CardRequest(BaseModel):
     npsn: str
     fields: CardFields
     images: CardImages
+    #: printed on the card; None: the office's own (settings)
+    place_of_issue: str | None = None
+    province: str | None = None
+    regency: str | None = None
 
 
 class PrintAttempt(BaseModel):
@@ -75,6 +94,22 @@ class AuditEntry(BaseModel):
     from_status: JobStatus | None = None
     to_status: JobStatus
     reason: str | None = None
+
+
+class CertificateRef(BaseModel):
+    """The temporary certificate given while the job waits for stock."""
+
+    number: str
+    issued_at: datetime
+    valid_until: date
+
+
+class CertificateIssued(BaseModel):
+    kind: Literal["certificate.issued"] = "certificate.issued"
+    job_id: str
+    number: str
+    issued_at: datetime
+    valid_until: date
 
 
 class Handover(BaseModel):
@@ -112,7 +147,7 @@ class CardHandedOver(BaseModel):
     handed_over_by: str
 
 
-JobEvent = CardPrinted | CardPrintFailed | CardHandedOver
+JobEvent = CardPrinted | CardPrintFailed | CardHandedOver | CertificateIssued
 
 
 class PrintJob(BaseModel):
@@ -124,6 +159,9 @@ class PrintJob(BaseModel):
     visit_id: str | None
     npsn: str
     masked_nik: str
+    place_of_issue: str | None = None
+    province: str | None = None
+    regency: str | None = None
     #: personal data needed to print; dropped once the card is handed over
     fields: CardFields | None
     images: CardImages | None
@@ -133,7 +171,7 @@ class PrintJob(BaseModel):
     retry_at: datetime | None = None
     needs_attention: bool = False
     waiting_for_stock: bool = False
-    certificate_number: str | None = None
+    certificate: CertificateRef | None = None
     card_serial: str | None = None
     printed_at: datetime | None = None
     handover: Handover | None = None
@@ -145,9 +183,10 @@ class PrintJob(BaseModel):
         from .nik import mask_nik
 
         job = cls(
-            job_id=request.request_id, request_id=request.request_id, requested_at=request.requested_at,
+            job_id=request.event_id, request_id=request.request_id, requested_at=request.requested_at,
             student_id=request.student_id, unit_id=request.unit_id, visit_id=request.visit_id,
             npsn=request.npsn, masked_nik=mask_nik(request.fields.nik),
+            place_of_issue=request.place_of_issue, province=request.province, regency=request.regency,
             fields=request.fields, images=request.images,
         )
         job.history.append(AuditEntry(at=at, action="created", by="card.requested", to_status=JobStatus.QUEUED))
@@ -212,17 +251,16 @@ class PrintJob(BaseModel):
         self._move(JobStatus.PRINTED, at, "printed", "printer")
         return [CardPrinted(job_id=self.job_id, card_serial=attempt.blank_serial, printed_at=at, reprint=attempt.reprint)]
 
-    def mark_failed(self, error: str, at: datetime) -> list[JobEvent]:
+    def mark_failed(self, error: str, at: datetime, policy: RetryPolicy = DEFAULT_RETRY) -> list[JobEvent]:
         """The printer refused or lost the job before feeding the blank: try again later."""
         self._require("mark failed", JobStatus.PRINTING)
         attempt = self.current_attempt
         assert attempt is not None
         attempt.outcome, attempt.ended_at, attempt.error = AttemptOutcome.FAILED, at, error
         self.failures_in_row += 1
-        will_retry = self.failures_in_row < MAX_AUTOMATIC_ATTEMPTS
+        will_retry = self.failures_in_row < policy.max_attempts
         if will_retry:
-            backoff = min(RETRY_BASE * 2 ** (self.failures_in_row - 1), RETRY_CAP)
-            self.retry_at = at + backoff
+            self.retry_at = at + policy.delay(self.failures_in_row)
         else:
             self.retry_at, self.needs_attention = None, True
         self._move(JobStatus.FAILED, at, "print failed", "printer", reason=error)
@@ -260,18 +298,23 @@ class PrintJob(BaseModel):
         self.failures_in_row, self.needs_attention, self.retry_at = 0, False, None
         self._move(JobStatus.QUEUED, at, "retry requested", by)
 
-    def wait_for_stock(self, certificate_number: str, at: datetime) -> bool:
-        """No blank: the job keeps its place; returns True when the certificate is new."""
+    def wait_for_stock(self, certificate: CertificateRef, at: datetime) -> list[JobEvent]:
+        """No blank: the job keeps its place in the queue; the first time, the student gets a
+        temporary certificate (returns its event), afterwards nothing new happens."""
         self._require("wait for stock", JobStatus.QUEUED, JobStatus.FAILED)
+        if self.certificate is not None:
+            if not self.waiting_for_stock:
+                self.waiting_for_stock = True
+                self.version += 1
+            return []
         self.waiting_for_stock = True
-        if self.certificate_number is not None:
-            return False
-        self.certificate_number = certificate_number
+        self.certificate = certificate
         self.history.append(AuditEntry(at=at, action="certificate issued", by="printing",
                                        from_status=self.status, to_status=self.status,
-                                       reason=f"out of stock; Surat Keterangan {certificate_number}"))
+                                       reason=f"out of stock; Surat Keterangan {certificate.number}"))
         self.version += 1
-        return True
+        return [CertificateIssued(job_id=self.job_id, number=certificate.number, issued_at=certificate.issued_at,
+                                  valid_until=certificate.valid_until)]
 
     def hand_over(self, handover: Handover) -> list[JobEvent]:
         self._require("hand over", JobStatus.PRINTED)

@@ -245,8 +245,16 @@ class BlankStock(BaseModel):
         self.version += 1
         return self._check_low(at)
 
-    def release(self, serial: str) -> None:
-        """The printer refused the job before feeding the blank: it goes back, first in line."""
+    def release(self, serial: str, job_id: str | None = None) -> None:
+        """The printer refused the job before feeding the blank: it goes back, first in line.
+
+        With `job_id`, repeating the release is harmless: a blank no longer held by that job
+        (already back, or since taken by another job) is left alone.
+        """
+        if job_id is not None:
+            use = self.blanks.get(serial)
+            if use is None or use.job_id != job_id or use.state is not BlankState.IN_PRINTER:
+                return
         use = self._use(serial)
         if use.state is not BlankState.IN_PRINTER:
             raise StockError(f"blank {serial} is {use.state.value}; only a blank in the printer can go back")

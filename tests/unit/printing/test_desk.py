@@ -46,6 +46,7 @@ def test_zero_stock_certificate_then_restock_prints_in_order():
     for job in queue.ready_jobs(queued, T0):
         result = desk.begin_print(job, stock, T0, TODAY, OFFICE)
         assert isinstance(result, desk.WaitingForStock)
+        assert [e.number for e in result.events] == [result.certificate.number]
         certificates.append(result.certificate)
     assert [c.job_id for c in certificates] == [j.job_id for j in queue.in_queue_order(queued)]
     assert all(c.valid_until == date(2027, 5, 29) for c in certificates)

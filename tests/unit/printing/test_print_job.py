@@ -1,12 +1,12 @@
 """Print job life cycle: statuses, retries with back-off, audited reprints, handover."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from services.printing.domain.errors import InvalidTransition
 from services.printing.domain.print_job import (
-    MAX_AUTOMATIC_ATTEMPTS, AttemptOutcome, CardHandedOver, CardPrinted, CardPrintFailed, Handover, JobStatus,
+    MAX_AUTOMATIC_ATTEMPTS, AttemptOutcome, CertificateIssued, CertificateRef, RetryPolicy, CardHandedOver, CardPrinted, CardPrintFailed, Handover, JobStatus,
     PrintJob, ReprintReason,
 )
 from services.printing.synthetic import synthetic_request
@@ -21,7 +21,7 @@ def new_job(n: int = 1) -> PrintJob:
 def test_job_is_keyed_by_the_request_and_masks_the_nik():
     request = synthetic_request(3)
     job = PrintJob.from_request(request, T0)
-    assert job.job_id == request.request_id
+    assert job.job_id == request.event_id and job.request_id == request.request_id
     assert job.masked_nik == request.fields.nik[:4] + "********" + request.fields.nik[-4:]
     assert job.status is JobStatus.QUEUED and job.history[0].action == "created"
 
@@ -133,9 +133,24 @@ def test_invalid_transitions_name_job_and_status():
 
 def test_waiting_for_stock_issues_one_certificate():
     job = new_job()
-    assert job.wait_for_stock("470/SK-KTP/X/2026/AAAA", T0) is True
-    assert job.wait_for_stock("470/SK-KTP/X/2026/AAAA", T0) is False
+    ref = CertificateRef(number="470/SK-KTP/X/2026/AAAA", issued_at=T0, valid_until=date(2027, 5, 29))
+    [event] = job.wait_for_stock(ref, T0)
+    assert event == CertificateIssued(job_id=job.job_id, number=ref.number, issued_at=T0,
+                                      valid_until=date(2027, 5, 29))
+    version = job.version
+    assert job.wait_for_stock(ref, T0) == [] and job.version == version  # nothing new, nothing to save
     assert job.waiting_for_stock and job.status is JobStatus.QUEUED
     assert [h.action for h in job.history].count("certificate issued") == 1
     job.start("B1-000001", T0)
     assert not job.waiting_for_stock
+
+
+def test_retry_policy_is_configurable():
+    job = new_job()
+    policy = RetryPolicy(max_attempts=2, base=timedelta(seconds=1), cap=timedelta(seconds=1))
+    job.start("B1-000001", T0)
+    [first] = job.mark_failed("offline", T0, policy)
+    assert first.will_retry and job.retry_at == T0 + timedelta(seconds=1)
+    job.start("B1-000001", T0)
+    [second] = job.mark_failed("offline", T0, policy)
+    assert not second.will_retry and job.needs_attention

@@ -143,3 +143,13 @@ def test_daily_report_in_local_time_balances():
     assert report.balanced
     assert stock.daily_report(date(2026, 11, 28), WIB).closing == 9
     assert stock.daily_report(date(2026, 11, 30), WIB).opening == 12 == stock.remaining
+
+
+def test_release_for_a_job_is_idempotent_and_never_takes_another_jobs_blank():
+    stock = stock_with(("B1", 3))
+    serial = stock.take_blank("job-1", T0)
+    stock.release(serial, "job-1")
+    assert stock.take_blank("job-2", T0) == serial  # reused by the next job
+    stock.release(serial, "job-1")  # a repeated release for job-1 changes nothing
+    assert stock.blanks[serial].job_id == "job-2" and stock.in_printer == 1
+    assert stock.reconcile().balanced

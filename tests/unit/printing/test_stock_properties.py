@@ -139,7 +139,7 @@ class PrintingMachine(RuleBasedStateMachine):
             return
         for job in self.jobs:
             if job.waiting_for_stock:
-                assert job.certificate_number is not None
+                assert job.certificate is not None
 
     @invariant()
     def low_stock_is_always_announced(self) -> None:
