@@ -138,12 +138,16 @@ def plan_visits(
         return Plan(plan_id=plan_id, start=start, working_days=[], lower_bound_days=0,
                     makespan_days=0, total_ready=0, visits=[], stats=_stats([], [], {}))
     ordered = _stream_order(demands)
-    horizon_max = lb + settings.max_extra_days
-    all_days = calendar.first_working_days(start, horizon_max)
     unit_specs = sorted(units, key=_unit_order_key)
+    # First horizon worth trying: the units' own working days must hold everyone.
+    first = _capacity_horizon(total, unit_specs, calendar, start, lb + 3660)
+    if first is None:
+        raise PlanningError("the units do not work on any programme day within ten years")
+    horizon_max = first + settings.max_extra_days
+    all_days = calendar.first_working_days(start, horizon_max)
     best_unplaced: list[_Demand] = []
     pieces: list[_Piece] = []
-    for horizon in range(lb, horizon_max + 1):
+    for horizon in range(first, horizon_max + 1):
         days = all_days[:horizon]
         for d in ordered:
             d.remaining = d.ready
@@ -168,6 +172,19 @@ def plan_visits(
         for d in best_unplaced
     ]
     return _build_plan(plan_id, start, lb, all_days, pieces, plan_units, settings, total, left)
+
+
+def _capacity_horizon(
+    total: int, units: Sequence[MobileUnit], calendar: ProgrammeCalendar, start: date, limit: int
+) -> int | None:
+    held = 0
+    for n, day in enumerate(calendar.working_days(start), start=1):
+        held += sum(u.recording_capacity for u in units if u.works_on(day))
+        if held >= total:
+            return n
+        if n >= limit:
+            return None
+    return None  # pragma: no cover - working_days is endless
 
 
 def _check_unique(schools: Sequence[School], units: Sequence[MobileUnit]) -> None:
