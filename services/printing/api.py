@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,8 @@ from .rendering.certificate_pdf import render_certificate_pdf
 from .station import PrintStation
 
 Operator = Annotated[str, Field(min_length=1, max_length=64, description="operator id, not a name")]
-UnitId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+UnitId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                             description="letters, digits, '.', '_', '-': it names the unit's printer")]
 
 
 class JobSummary(BaseModel):

@@ -145,6 +145,12 @@ async def test_spoil_reprint_handover_and_uncollected(settings_for, rabbit_url, 
         assert preview.status_code == 200 and preview.content.startswith(b"\x89PNG")
         assert (await http.get("/jobs/nope")).status_code == 404
         assert (await http.post("/jobs/nope/handover", json={"by": "op"})).status_code == 404
+        bad_unit = await http.post("/stock/unit%201/receipts", json={"batch_no": "B1", "quantity": 1, "by": "op"})
+        assert bad_unit.status_code == 422
+        bad_batch = await http.post("/stock/unit-1/receipts", json={"batch_no": "", "quantity": 1, "by": "op"})
+        assert bad_batch.status_code == 422 and bad_batch.json()["detail"][0]["loc"] == ["body", "batch_no"]
+        too_many = await http.post("/stock/unit-1/write-offs", json={"quantity": 50, "reason": "wet", "by": "op"})
+        assert too_many.status_code == 409 and "only 7 available" in too_many.json()["detail"]
         spec = (await http.get("/openapi.json")).json()
         assert {"/queue", "/jobs/{job_id}/reprint", "/stock/{unit_id}/receipts"} <= set(spec["paths"])
 
@@ -204,3 +210,31 @@ async def test_cli_queue_receive_and_report(settings_for, rabbit_url, topology, 
     unreachable = await asyncio.to_thread(runner.invoke, cli, ["print", "queue", "--unit", "unit-1"])
     assert unreachable.exit_code == 2 and "cannot reach the printing service" in unreachable.output
     assert json  # noqa: B018
+
+
+async def test_stock_write_off_threshold_and_daily_report(settings_for, rabbit_url, topology, tmp_path):
+    async with (
+        running_service("printing", printing_settings(settings_for, tmp_path)) as printing,
+        EventTap(rabbit_url, topology.exchange_name("events")) as tap,
+        httpx.AsyncClient(base_url=printing.url) as http,
+    ):
+        assert (await http.get("/stock/unit-3")).json()["received"] == 0  # never stocked: empty ledger
+        await http.post("/stock/unit-3/receipts", json={"batch_no": "B1", "quantity": 10, "by": "op-1"})
+        await http.post("/stock/unit-3/receipts", json={"batch_no": "B2", "quantity": 5, "by": "op-1"})
+        again = await http.post("/stock/unit-3/receipts", json={"batch_no": "B1", "quantity": 10, "by": "op-1"})
+        assert again.status_code == 201 and again.json()["received"] == 15  # the same receipt twice: once
+        off = await http.post("/stock/unit-3/write-offs", json={"quantity": 2, "reason": "wet", "by": "op-2"})
+        assert off.status_code == 200
+        assert (off.json()["spoiled"], off.json()["remaining"], off.json()["balanced"]) == (2, 13, True)
+        raised = await http.put("/stock/unit-3/threshold", json={"threshold": 20})
+        assert raised.status_code == 200
+        [low] = await tap.wait_for("stock.low")
+        assert (low["body"]["data"]["remaining"], low["body"]["data"]["threshold"]) == (13, 20)
+        stock = (await http.get("/stock/unit-3")).json()
+        assert stock["low"] and [b["batch_no"] for b in stock["batches"]] == ["B1", "B2"]
+        report = (await http.get("/stock/unit-3/report")).json()
+        assert (report["opening"], report["received"], report["spoiled"], report["closing"]) == (0, 15, 2, 13)
+        assert report["batches_received"] == ["B1", "B2"] and report["balanced"]
+        earlier = (await http.get("/stock/unit-3/report", params={"day": "2020-01-01"})).json()
+        assert (earlier["received"], earlier["closing"]) == (0, 0)
+        assert [r["unit_id"] for r in (await http.get("/stock-report")).json()] == ["unit-3"]
