@@ -27,7 +27,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "visit.scheduled", "visit.rescheduled", "visit.cancelled", "visit.started", "visit.completed",
     ),
     "printing": ("card.requested",),
-    "notifications": ("visit.scheduled", "visit.rescheduled", "visit.cancelled"),
+    "notifications": ("school.registered", "school.updated", "visit.scheduled", "visit.rescheduled", "visit.cancelled", "student.contact_updated", "student.recorded", "student.enrollment_rejected", "card.printed", "certificate.issued", "stock.low"),
 }
 
 UNROUTED_MAX_LENGTH = 100_000

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from .contacts import RecipientKind
 from .failures import FailureKind, SendFailure
@@ -124,6 +124,13 @@ class Delivery(BaseModel):
     last_error: str | None = None
     resend_of: str | None = None
     cancelled_reason: str | None = None
+    correlation_id: str | None = None
+    """The conversation the cause belongs to, carried on to notification.sent / .failed."""
+    cause_type: str = ""
+    """The type of the cause event, e.g. 'visit.scheduled'; 'operator.resend' for a resend."""
+    about_version: int = 0
+    """The version of the aggregate `about` when this was planned (reminders of an older
+    version of a visit are withdrawn when a newer one arrives)."""
 
     @property
     def key(self) -> DeliveryKey:
@@ -136,7 +143,9 @@ class Delivery(BaseModel):
         return self.status in FINAL
 
     @classmethod
-    def from_plan(cls, plan: PlannedMessage, now: datetime) -> "Delivery":
+    def from_plan(
+        cls, plan: PlannedMessage, now: datetime, cause_type: str = "", about_version: int = 0
+    ) -> "Delivery":
         r = plan.recipient
         key = DeliveryKey(cause_event_id=plan.cause_event_id, kind=plan.kind, recipient_id=r.recipient_id, channel=r.channel)
         return cls(
@@ -154,6 +163,8 @@ class Delivery(BaseModel):
             due_at=plan.due_at,
             next_attempt_at=plan.due_at,
             created_at=now,
+            cause_type=cause_type,
+            about_version=about_version,
         )
 
     def _require(self, *statuses: DeliveryStatus) -> None:
@@ -171,6 +182,11 @@ class Delivery(BaseModel):
             if self.next_attempt_at > now:
                 raise ValueError(f"delivery {self.delivery_id} is not due before {self.next_attempt_at.isoformat()}")
         return self.model_copy(update={"status": DeliveryStatus.SENDING, "lease_until": now + lease})
+
+    def release(self) -> "Delivery":
+        """Give a claimed delivery back untouched (the dispatcher is shutting down)."""
+        self._require(DeliveryStatus.SENDING)
+        return self.model_copy(update={"status": DeliveryStatus.SCHEDULED, "lease_until": None})
 
     def hold(self, until: datetime, reason: HoldReason) -> "Delivery":
         """Back to waiting, without spending an attempt (quiet hours, rate limit)."""
@@ -245,6 +261,11 @@ class Delivery(BaseModel):
         )
         return done, event
 
+    def suppress(self) -> "Delivery":
+        """The recipient opted out of the channel after the message was planned."""
+        self._require(DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING)
+        return self.model_copy(update={"status": DeliveryStatus.SUPPRESSED, "lease_until": None})
+
     def cancel(self, reason: str) -> "Delivery":
         """Withdraw a message not yet sent (a reminder for a visit that moved)."""
         self._require(DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING)
@@ -271,6 +292,9 @@ class Delivery(BaseModel):
             next_attempt_at=now,
             created_at=now,
             resend_of=self.delivery_id,
+            correlation_id=self.correlation_id,
+            cause_type="operator.resend",
+            about_version=self.about_version,
         )
 
 

@@ -109,9 +109,17 @@ def plan_visit_scheduled(
         plans += _plans(
             event_id, MessageKind.VISIT_SCHEDULED, school_recipients(school), now, visit, visit_about(visit.visit_id)
         )
-    plans += plan_school_reminder(event_id, visit, school, now, policy)
+    plans += _future_school_reminder(event_id, visit, school, now, policy)
     plans += plan_student_reminders(event_id, visit, students, now, policy)
     return plans
+
+
+def _future_school_reminder(
+    cause: str, visit: VisitView, school: SchoolContact | None, now: datetime, policy: ReminderPolicy
+) -> list[PlannedMessage]:
+    """The school's day-before reminder, unless its time has passed: the notice going out
+    now already tells the school everything the reminder would."""
+    return [p for p in plan_school_reminder(cause, visit, school, now, policy) if p.due_at > now]
 
 
 def plan_visit_rescheduled(
@@ -131,7 +139,7 @@ def plan_visit_rescheduled(
     about = visit_about(change.visit.visit_id)
     plans = _plans(event_id, MessageKind.VISIT_RESCHEDULED, _school_and_phone(school), now, change, about)
     plans += _plans(event_id, MessageKind.VISIT_RESCHEDULED, _phones(students), now, change, about)
-    plans += plan_school_reminder(event_id, change.visit, school, now, policy)
+    plans += _future_school_reminder(event_id, change.visit, school, now, policy)
     plans += plan_student_reminders(event_id, change.visit, students, now, policy)
     return plans
 

@@ -137,3 +137,16 @@ def test_decide_holds_for_rate_limit():
     decision = decide(Channel.SMS, NOW, QuietHours(), limit, recent)
     assert decision == HoldUntil(until=NOW + timedelta(minutes=30), reason=HoldReason.RATE_LIMIT)
     assert isinstance(decide(Channel.SMS, NOW, QuietHours(), limit, recent[:1]), SendNow)
+
+
+def test_release_hands_a_claimed_delivery_back_unchanged(visit):
+    d = Delivery.from_plan(plan(visit), NOW)
+    released = d.claim(NOW, LEASE).release()
+    assert (released.status, released.lease_until, released.attempts) == (DeliveryStatus.SCHEDULED, None, 0)
+    with pytest.raises(ValueError):
+        d.release()
+
+
+def test_suppress_when_opted_out_after_planning(visit):
+    d = Delivery.from_plan(plan(visit), NOW).claim(NOW, LEASE)
+    assert d.suppress().status is DeliveryStatus.SUPPRESSED

@@ -53,6 +53,15 @@ def test_short_notice_visit_sends_student_reminder_at_once(visit, school, adult,
     plans = plan_visit_scheduled("E1", visit, school, [adult], late, POLICY)
     reminder = [p for p in plans if p.kind is MessageKind.VISIT_STUDENT_REMINDER]
     assert reminder[0].due_at == late
+    # booked the day before: the school's reminder would go now, beside the notice, so it is left out
+    day_before = plan_visit_scheduled("E1", visit, school, [adult], wib(2026, 12, 9, 10, 0), POLICY)
+    assert [p.kind for p in day_before if p.recipient.kind is RecipientKind.SCHOOL] == [MessageKind.VISIT_SCHEDULED]
+
+
+def test_school_reminder_kept_when_its_time_is_still_ahead(visit, school, now):
+    day_before_morning = wib(2026, 12, 9, 6, 0)
+    plans = plan_visit_scheduled("E1", visit, school, [], day_before_morning, POLICY)
+    assert [p.kind for p in plans] == [MessageKind.VISIT_SCHEDULED, MessageKind.VISIT_REMINDER]
 
 
 def test_visit_in_the_past_plans_nothing(visit, school, adult):

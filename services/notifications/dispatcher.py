@@ -1,0 +1,149 @@
+"""The dispatcher: sends deliveries when they are due, and keeps their state in MongoDB.
+
+A background loop of the service. It claims due deliveries (a lease in the
+document, so competing replicas never take the same one and a crashed
+replica's claims run out), holds SMS in quiet hours and when a recipient's rate
+limit is reached, checks the opt-out again, renders, sends, and writes the
+outcome with `notification.sent` / `notification.failed` in the same update
+(the outbox). Nothing is kept in memory between passes: after a restart the
+next pass finds the same due deliveries, so scheduled reminders survive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from pydantic import ValidationError
+
+from shared.service import Runtime
+
+from . import translate
+from .adapters.email_smtp import OutgoingEmail, SmtpEmailSender
+from .adapters.phone_gateway import HttpPhoneGateway, OutgoingText
+from .adapters.repository import DELIVERIES, DeliveryRepository, Directory
+from .domain.contacts import RecipientKind
+from .domain.delivery import Delivery, HoldUntil, decide
+from .domain.failures import FailureKind, SendFailure, SendReceipt
+from .domain.language import Channel
+from .domain.messages import RenderedMessage, parse_view
+from .rendering import TemplateMissing, render
+from .settings import NotificationsSettings
+
+log = logging.getLogger("jemput.notifications.dispatcher")
+
+
+class Dispatcher:
+    def __init__(self, rt: Runtime, settings: NotificationsSettings, email: SmtpEmailSender,
+                 phone: HttpPhoneGateway) -> None:
+        self.rt = rt
+        self.settings = settings
+        self.repo: DeliveryRepository = rt.state["deliveries"]
+        self.directory: Directory = rt.state["directory"]
+        self.email = email
+        self.phone = phone
+        self.wakeup = asyncio.Event()
+        self.quiet = settings.quiet_hours()
+        self.rate = settings.rate()
+        self.backoff = settings.backoff()
+        self.lease = timedelta(seconds=settings.lease_s)
+
+    def now(self) -> datetime:
+        clock = self.rt.state.get("clock")
+        return clock() if clock is not None else datetime.now(UTC)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                handled = await self.pass_once()
+            except Exception as error:  # the database is away: try again next tick
+                log.warning("dispatch pass failed", exc_info=error)
+                handled = 0
+            if handled:
+                continue
+            self.wakeup.clear()
+            try:
+                await asyncio.wait_for(self.wakeup.wait(), self.settings.dispatch_interval_s)
+            except TimeoutError:
+                pass
+
+    async def pass_once(self) -> int:
+        """Claim up to `concurrency` due deliveries and deliver them concurrently."""
+        claimed: list[tuple[Delivery, int]] = []
+        now = self.now()
+        while len(claimed) < self.settings.concurrency:
+            got = await self.repo.claim_due(now, self.lease)
+            if got is None:
+                break
+            claimed.append(got)
+        if claimed:
+            await asyncio.gather(*(self.deliver(d, v) for d, v in claimed))
+        return len(claimed)
+
+    async def _opted_out(self, delivery: Delivery) -> bool:
+        if delivery.recipient_kind not in (RecipientKind.STUDENT, RecipientKind.GUARDIAN):
+            return False
+        student = await self.directory.student(translate.recipient_ref(delivery.recipient_id))
+        return student is not None and delivery.channel in student.preferences.opted_out
+
+    def render(self, delivery: Delivery) -> RenderedMessage:
+        view = parse_view(delivery.kind, delivery.view)
+        return render(delivery.kind, delivery.channel, delivery.language, view, delivery.recipient_kind,
+                      extra={"sender": self.settings.sender_name})
+
+    async def send(self, delivery: Delivery, message: RenderedMessage) -> SendReceipt:
+        if delivery.channel is Channel.EMAIL:
+            return await self.email.send(OutgoingEmail(
+                to=delivery.address, subject=message.subject or "", body=message.body,
+                reference=delivery.delivery_id, language=delivery.language.value,
+            ))
+        return await self.phone.send(OutgoingText(
+            channel=delivery.channel, to=delivery.address, text=message.body, reference=delivery.delivery_id,
+            segments=message.segments.segments if message.segments else None,
+        ))
+
+    async def deliver(self, delivery: Delivery, version: int) -> None:
+        now = self.now()
+        try:
+            if await self._opted_out(delivery):
+                await self.repo.save(delivery.suppress(), version)
+                return
+            recent = await self.repo.recent_sends(delivery.recipient_id, now - self.rate.window)
+            decision = decide(delivery.channel, now, self.quiet, self.rate, recent)
+            if isinstance(decision, HoldUntil):
+                await self.repo.save(delivery.hold(decision.until, decision.reason), version)
+                return
+            try:
+                message = self.render(delivery)
+            except (TemplateMissing, ValidationError) as error:
+                raise SendFailure(FailureKind.PERMANENT, f"cannot render: {type(error).__name__}") from error
+            receipt = await self.send(delivery, message)
+        except SendFailure as failure:
+            done, outcome = delivery.failed(self.now(), failure, self.backoff)
+            events = [] if outcome is None else [translate.outgoing_event(done, outcome, version + 1)]
+            if await self.repo.save(done, version, events) and events:
+                await self.rt.relay.after_write(DELIVERIES, done.delivery_id)
+            log.info("delivery attempt failed", extra={"delivery_id": delivery.delivery_id,
+                                                      "failure": failure.kind.value, "reason": failure.reason,
+                                                      "final": outcome is not None})
+            return
+        except asyncio.CancelledError:
+            # shutting down mid-delivery: hand it back now rather than when the lease runs out
+            # (the gateway's idempotency key covers a message that left just before)
+            await asyncio.shield(self.repo.save(delivery.release(), version))
+            raise
+        except Exception as error:  # the database or a bug: leave the lease to run out, retry later
+            log.warning("delivery interrupted; will be retried when its lease runs out", exc_info=error,
+                        extra={"delivery_id": delivery.delivery_id})
+            return
+        segments = message.segments.segments if message.segments else None
+        done, outcome = delivery.succeeded(self.now(), receipt.provider_id, segments)
+        if await self.repo.save(done, version, [translate.outgoing_event(done, outcome, version + 1)]):
+            await self.rt.relay.after_write(DELIVERIES, done.delivery_id)
+        else:
+            log.warning("delivery changed while sending (lease ran out?)", extra={"delivery_id": delivery.delivery_id})
+
+
+async def run_dispatcher(rt: Runtime) -> None:
+    await rt.state["dispatcher"].run()
