@@ -21,7 +21,7 @@ from shared.events.catalogue import CATALOGUE, Exchange
 # Which events each service consumes. A service's consumer must handle exactly these
 # (checked when the service is built), so this table is the one place bindings come from.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "scheduling": (),
+    "scheduling": ("roster.verified",),
     "enrollment": (
         "school.registered", "school.updated",
         "visit.scheduled", "visit.rescheduled", "visit.cancelled", "visit.started", "visit.completed",
