@@ -16,12 +16,17 @@ from pydantic import BaseModel
 
 from shared.service import Runtime
 
+from .adapters.central_registry import RegistryUnavailable
 from .adapters.student_repository import STUDENTS
 from .desk import Approval, CaptureIn, CheckIn, ConsentIn, Correction, DeskError, Withdrawal
 from .domain.nik import mask_nik
 from .domain.roster import Category, RosterFormatError
 from .roster_service import import_roster_file
 from .runtime_state import EnrollmentState, state_of
+
+
+UNAVAILABLE = ("the central registry did not answer the 'already recorded' lookup; rows "
+               "verified so far are kept, import the file again later")
 
 
 class StudentView(BaseModel):
@@ -108,6 +113,8 @@ def build_api(runtime: Runtime) -> FastAPI:
                 return await run()
             except RosterFormatError as error:
                 raise HTTPException(422, {"message": f"{name}: {error}", "problems": []}) from None
+            except RegistryUnavailable:
+                raise HTTPException(503, {"message": UNAVAILABLE, "problems": []}) from None
 
         async def lines() -> AsyncIterator[bytes]:
             import asyncio
@@ -122,6 +129,8 @@ def build_api(runtime: Runtime) -> FastAPI:
                     await queue.put({"report": await run(progress)})
                 except RosterFormatError as error:
                     await queue.put({"error": f"{name}: {error}"})
+                except RegistryUnavailable:
+                    await queue.put({"error": UNAVAILABLE})
                 except Exception as error:  # reported to the client, not swallowed
                     await queue.put({"error": f"import failed: {type(error).__name__}"})
                     raise

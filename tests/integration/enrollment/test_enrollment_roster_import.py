@@ -121,3 +121,20 @@ async def test_a_file_without_the_required_columns_is_refused_by_name(enrollment
         streamed = await http.post("/rosters", params={"stream": "true"},
                                    files={"file": ("x.csv", b"nama;kelas\nA;B\n")})
         assert "required columns missing" in streamed.json()["error"]
+
+
+async def test_registry_down_during_import_is_a_clear_503(enrollment_settings, simulator,
+                                                          rabbit_url, topology):
+    async with (
+        running_service("enrollment", enrollment_settings()) as service,
+        EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
+        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+    ):
+        await announce_schools_and_visit(rabbit_url, topology, service)
+        simulator.state.up = False
+        response = await http.post("/rosters", files={"file": ("h.csv", hostile_csv())})
+        assert response.status_code == 503
+        assert "central registry did not answer" in response.json()["detail"]["message"]
+        simulator.state.up = True
+        report = await import_roster(http, hostile_csv(), "h.csv")
+        assert report["total"] == len(hostile.ROWS) and report["sums_to_total"]
