@@ -78,8 +78,17 @@ class Dispatcher:
                 break
             claimed.append(got)
         if claimed:
-            await asyncio.gather(*(self.deliver(d, v) for d, v in claimed))
+            # one recipient's messages go one after another, so each sees the previous send
+            # when its rate limit is checked; different recipients go concurrently
+            by_recipient: dict[str, list[tuple[Delivery, int]]] = {}
+            for d, v in claimed:
+                by_recipient.setdefault(d.recipient_id, []).append((d, v))
+            await asyncio.gather(*(self._deliver_in_turn(group) for group in by_recipient.values()))
         return len(claimed)
+
+    async def _deliver_in_turn(self, group: list[tuple[Delivery, int]]) -> None:
+        for delivery, version in group:
+            await self.deliver(delivery, version)
 
     async def _opted_out(self, delivery: Delivery) -> bool:
         if delivery.recipient_kind not in (RecipientKind.STUDENT, RecipientKind.GUARDIAN):

@@ -322,3 +322,63 @@ async def test_operator_api(notify_settings, rabbit_url, topology, gateway_sink)
             assert {"/deliveries", "/deliveries/{delivery_id}/resend", "/templates/preview"} <= set(paths)
             stats = (await http.get("/deliveries/stats")).json()
             assert stats["sent"] >= 1
+
+
+async def test_per_recipient_rate_limit_holds_the_excess(notify_settings, rabbit_url, topology, gateway_sink):
+    async with running_service("notifications", notify_settings(NOTIFY_RATE_LIMIT=2)) as svc:
+        await directory(rabbit_url, topology, svc, both_students()[0])
+        await publish(rabbit_url, topology, e.student_recorded(ADULT), e.card_printed(ADULT),
+                      e.certificate_issued(ADULT))
+        await gateway_sink.wait_for(2)
+
+        async def held():
+            return await svc.runtime.db["deliveries"].find_one({"held": "rate_limit"})
+
+        doc = await eventually(held)
+        assert doc["status"] == "scheduled" and doc["attempts"] == 0
+        wait = doc["next_attempt_at"] - e.now()
+        assert dt.timedelta(minutes=55) < wait <= dt.timedelta(hours=1)  # the default window is an hour
+        assert len(gateway_sink.messages) == 2
+
+
+async def test_cli_lists_resends_and_previews(notify_settings, rabbit_url, topology, gateway_sink, tmp_path,
+                                              monkeypatch):
+    import asyncio
+    import json
+
+    from typer.testing import CliRunner
+
+    from shared.cli import cli
+
+    async with running_service("notifications", notify_settings()) as svc:
+        await directory(rabbit_url, topology, svc, both_students()[0])
+        cause = e.card_printed(ADULT)
+        await publish(rabbit_url, topology, cause)
+        [doc] = await final_deliveries(svc, 1)
+        monkeypatch.setenv("JEMPUT_NOTIFICATIONS_URL", svc.url)
+        monkeypatch.setenv("COLUMNS", "200")
+        runner = CliRunner()
+
+        def run(*args):
+            return asyncio.to_thread(runner.invoke, cli, list(args))
+
+        listed = await run("notify", "deliveries", "--cause", cause.id, "--json")
+        assert listed.exit_code == 0, listed.output
+        assert [d["delivery_id"] for d in json.loads(listed.output)] == [doc["_id"]]
+        table = await run("notify", "deliveries", "--recipient", f"student:{ADULT}")
+        assert "card_printed" in table.output and "sent" in table.output
+
+        resent = await run("notify", "resend", doc["_id"], "--key", "cli-1")
+        assert resent.exit_code == 0 and "resend scheduled" in resent.output
+        await gateway_sink.wait_for(2)
+
+        view = tmp_path / "view.json"
+        view.write_text(json.dumps({"student_id": "S", "school_name": "SMAN 99 Contoh", "issued_on": "2026-12-10",
+                                    "valid_until": "2027-06-10"}))
+        shown = await run("notify", "preview", "certificate_issued", "--view", str(view), "--language", "en")
+        assert shown.exit_code == 0, shown.output
+        assert "valid until 10 June 2027" in shown.output and "SMS segment(s)" in shown.output
+
+        missing = await run("notify", "resend", "no-such-delivery")
+        assert missing.exit_code == 1 and "404" in missing.output
+        assert (await run("notify", "deliveries")).exit_code != 0
