@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from services.scheduling.adapters.programme_repository import INDEXES as PROGRAMME_INDEXES
+from services.scheduling.adapters.programme_repository import SCHOOLS
 from services.scheduling.adapters.visit_repository import COLLECTION as VISITS
 from services.scheduling.adapters.visit_repository import INDEXES as VISIT_INDEXES
 from services.scheduling.api import build_api
 from services.scheduling.handlers import consumer
+from services.scheduling.settings import SchedulingSettings
 from shared.service import ServiceDefinition, build_app
 
 definition = ServiceDefinition(
     name="scheduling",
     consumer=consumer,
-    outbox_collections=[VISITS],
-    indexes={**VISIT_INDEXES},
+    outbox_collections=[VISITS, SCHOOLS],
+    indexes={**VISIT_INDEXES, **PROGRAMME_INDEXES},
     api=build_api,
+    settings_class=SchedulingSettings,
     description="Decides which mobile unit visits which school on which day.",
 )
 

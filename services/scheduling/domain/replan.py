@@ -195,7 +195,8 @@ def replan(
         school = school_by.get(v.npsn)
         unit = unit_by.get(v.unit_id)
         if school is None:
-            result.dropped.append(DroppedVisit(visit=v.cancel(f"{reason}: school removed"), reason=reason))
+            # a visit for a school this programme does not manage (scheduled by hand): left alone
+            occupancy.add(v)
         elif (
             unit is None
             or not unit.works_on(v.date)

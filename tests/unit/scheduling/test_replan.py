@@ -90,9 +90,12 @@ def test_counts_down_shrink_then_drop_latest_visits_and_counts_up_add_visits():
     assert plan_violations(after, more, units, cal) == []
 
 
-def test_removed_school_drops_its_future_visits():
+def test_visits_of_schools_outside_the_programme_are_left_alone_and_zero_ready_drops():
     schools, units, cal, visits = _programme()
-    result = replan(visits, schools[1:], units, cal, today=date(2026, 5, 5), reason="school withdrew")
+    result = replan(visits, schools[1:], units, cal, today=date(2026, 5, 5), reason="check")
+    assert not any(x.visit.npsn == "69000001" for x in (*result.dropped, *result.moved, *result.resized))
+    none_left = [s.model_copy(update={"ready_students": 0}) if s.npsn == "69000001" else s for s in schools]
+    result = replan(visits, none_left, units, cal, today=date(2026, 5, 5), reason="all recorded elsewhere")
     assert {d.visit.npsn for d in result.dropped} == {"69000001"}
     assert all(d.visit.status is VisitStatus.CANCELLED for d in result.dropped)
 
