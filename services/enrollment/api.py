@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, UploadFile
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.service import Runtime
 
@@ -27,6 +27,10 @@ from .runtime_state import EnrollmentState, state_of
 
 UNAVAILABLE = ("the central registry did not answer the 'already recorded' lookup; rows "
                "verified so far are kept, import the file again later")
+
+
+class NisnLookup(BaseModel):
+    nisn: str = Field(pattern=r"^\d{10}$")
 
 
 class StudentView(BaseModel):
@@ -163,11 +167,13 @@ def build_api(runtime: Runtime) -> FastAPI:
         full = [await st().repository.get(d["_id"], {"outbox": 0, "biometrics": 0}) for d in docs]
         return [view(d) for d in full if d is not None]
 
-    @api.get("/students/by-nisn/{nisn}", response_model=StudentView, tags=["students"])
-    async def student_by_nisn(nisn: str) -> StudentView:
+    @api.post("/students/lookup", response_model=StudentView, tags=["students"])
+    async def student_by_nisn(body: NisnLookup) -> StudentView:
+        """Find a student by NISN (in the body, so it stays out of access logs)."""
+        nisn = body.nisn
         doc = await runtime.db[STUDENTS].find_one({"nisn": nisn}, {"outbox": 0, "biometrics": 0})
         if doc is None:
-            raise HTTPException(404, f"no student with NISN {nisn}")
+            raise HTTPException(404, "no student with this NISN")
         return view(doc)
 
     @api.get("/students/{student_id}", response_model=StudentView, tags=["students"])

@@ -93,8 +93,8 @@ class CentralRegistryGateway:
                 if response.status_code == 429 or response.status_code >= 500:
                     last = f"HTTP {response.status_code}"
                 else:
-                    raise RegistryRejected(f"{path}: HTTP {response.status_code}: "
-                                           f"{response.text[:200]}")
+                    # the body may echo the submitted personal data: never kept
+                    raise RegistryRejected(f"{path}: HTTP {response.status_code}")
             if attempt < self.attempts:
                 await asyncio.sleep(self.backoff(attempt))
         raise RegistryUnavailable(f"{path}: no answer after {self.attempts} attempts ({last})")

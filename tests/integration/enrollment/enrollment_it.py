@@ -94,7 +94,7 @@ CONSENT = {"guardian_name": "Wali Contoh", "relationship": "ibu", "method": "sig
 
 
 async def student_id_of(http: httpx.AsyncClient, nisn: str) -> str:
-    response = await http.get(f"/students/by-nisn/{nisn}")
+    response = await http.post("/students/lookup", json={"nisn": nisn})
     assert response.status_code == 200, response.text
     return response.json()["student_id"]
 
