@@ -382,3 +382,35 @@ async def test_cli_lists_resends_and_previews(notify_settings, rabbit_url, topol
         missing = await run("notify", "resend", "no-such-delivery")
         assert missing.exit_code == 1 and "404" in missing.output
         assert (await run("notify", "deliveries")).exit_code != 0
+
+
+async def test_two_replicas_send_each_message_once(notify_settings, rabbit_url, topology, gateway_sink):
+    settings = notify_settings()
+    students = [e.contact_updated(f"S-R{i}", f"0812000001{i:02d}", minor=i % 2 == 0,
+                                  guardian_phone=f"0812000002{i:02d}") for i in range(8)]
+    async with running_service("notifications", settings) as one, running_service("notifications", settings):
+        await directory(rabbit_url, topology, one, *students)
+        events = [e.card_printed(f"S-R{i}") for i in range(8)]
+        await publish(rabbit_url, topology, *events, *events)  # and every event twice
+        expected = 8 + 4  # every student, and the guardians of the four minors
+        await gateway_sink.wait_for(expected)
+        await final_deliveries(one, expected)
+        refs = Counter(m.body["reference"] for m in gateway_sink.messages)
+        assert len(refs) == expected and set(refs.values()) == {1}
+        assert gateway_sink.stats()["duplicates"] == 0
+
+
+async def test_a_crashed_dispatchers_claim_is_taken_over(notify_settings, rabbit_url, topology, gateway_sink):
+    async with running_service("notifications", notify_settings()) as svc:
+        await directory(rabbit_url, topology, svc, both_students()[0])
+        gateway_sink.set_down(True)
+        await publish(rabbit_url, topology, e.student_recorded(ADULT))
+        coll = svc.runtime.db["deliveries"]
+        doc = await eventually(lambda: coll.find_one({"attempts": {"$gte": 1}}))
+        # as a replica that died holding the claim would leave it
+        await coll.update_one({"_id": doc["_id"]}, {"$set": {"status": "sending", "lease_until": e.now()},
+                                                     "$inc": {"version": 1}})
+        gateway_sink.set_down(False)
+        [done] = await final_deliveries(svc, 1)
+        assert done["status"] == "sent"
+        assert [m.body["reference"] for m in gateway_sink.messages] == [doc["_id"]]
