@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated, Literal
 
@@ -162,13 +163,13 @@ def build_api(runtime: Runtime) -> FastAPI:
     async def card_pdf(job_id: str) -> Response:
         """The card as sent to the printer (the last serial used, or PREVIEW before printing)."""
         found, card = await _card(job_id)
-        return Response(render_card_pdf(card), media_type="application/pdf")
+        return Response(await asyncio.to_thread(render_card_pdf, card), media_type="application/pdf")
 
     @api.get("/jobs/{job_id}/preview.png", tags=["print jobs"], response_class=Response,
              responses={200: {"content": {"image/png": {}}}})
     async def preview(job_id: str, dpi: int = Query(200, ge=50, le=600)) -> Response:
         _, card = await _card(job_id)
-        return Response(render_card_preview(card, dpi=dpi), media_type="image/png")
+        return Response(await asyncio.to_thread(render_card_preview, card, dpi), media_type="image/png")
 
     async def _card(job_id: str):
         found = await station().job(job_id)
@@ -189,7 +190,8 @@ def build_api(runtime: Runtime) -> FastAPI:
         if found.fields is None or found.images is None:
             raise HTTPException(410, f"job {job_id}: card data was removed after handover")
         certificate = station().certificate(found, found.certificate.issued_at)
-        pdf = render_certificate_pdf(certificate, station().settings.office, found.images.photo)
+        pdf = await asyncio.to_thread(render_certificate_pdf, certificate, station().settings.office,
+                                      found.images.photo)
         return Response(pdf, media_type="application/pdf")
 
     @api.post("/jobs/{job_id}/reprint", response_model=JobSummary, tags=["print jobs"])

@@ -141,6 +141,10 @@ async def test_spoil_reprint_handover_and_uncollected(settings_for, rabbit_url, 
         stock = (await http.get("/stock/unit-1")).json()
         assert (stock["issued"], stock["spoiled"], stock["remaining"], stock["balanced"]) == (2, 1, 7, True)
 
+        card = await http.get(f"/jobs/{first.id}/card.pdf")
+        assert card.status_code == 200 and card.headers["content-type"] == "application/pdf"
+        assert "No. Seri Kartu: B1-000003" in pdf_pages(card.content)[1].extract_text()
+        assert (await http.get(f"/jobs/{first.id}/certificate.pdf")).status_code == 404  # none was needed
         preview = await http.get(f"/jobs/{first.id}/preview.png")
         assert preview.status_code == 200 and preview.content.startswith(b"\x89PNG")
         assert (await http.get("/jobs/nope")).status_code == 404
