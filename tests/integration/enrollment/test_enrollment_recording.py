@@ -28,7 +28,7 @@ SEVENTEEN = row(n=1, birth=date(2009, 5, 12), serial=1)  # minor, prints now
 SIXTEEN = row(n=2, birth=date(2010, 3, 1), serial=2, female=True, sex="P")  # deferred
 ADULT = row(n=3, birth=date(2007, 1, 9), serial=3)  # no consent needed
 MARRIED = row(n=4, birth=date(2011, 2, 2), serial=4, marital_status="Kawin")  # 15, married
-SPARE = row(n=5, birth=date(2009, 8, 8), serial=5)
+SPARE = row(n=5, birth=date(2009, 8, 8), serial=5)  # 16: print deferred to 2026-08-08
 
 
 async def setup(service, http, rabbit_url, topology, rows):
@@ -172,15 +172,17 @@ async def test_corrections_are_audited_and_republish_contacts(enrollment_setting
 
 
 async def test_registry_down_then_up_every_record_answered_once(
-        enrollment_settings, simulator, rabbit_url, topology):
-    simulator.state.up = False
+        enrollment_settings, simulator, rabbit_url, topology, caplog):
+    """Two replicas share the work; the central system is down, then up: every record is
+    answered once, one print_ready and one card request each, nothing personal logged."""
+    settings = enrollment_settings()
     async with (
-        running_service("enrollment", enrollment_settings()) as service,
+        running_service("enrollment", settings) as service,
+        running_service("enrollment", settings),  # a second replica on the same database
         EventTap(rabbit_url, topology.exchange_name("events")) as public,
-        EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
+        EventTap(rabbit_url, topology.exchange_name("restricted")) as restricted,
         httpx.AsyncClient(base_url=service.url, timeout=30) as http,
     ):
-        simulator.state.up = True  # the import's lookup needs it; then it goes down
         rows = [SEVENTEEN, ADULT, MARRIED, SPARE]
         await setup(service, http, rabbit_url, topology, rows)
         simulator.state.up = False
@@ -191,7 +193,7 @@ async def test_registry_down_then_up_every_record_answered_once(
                                     json=capture_body())).status_code == 200
             ids.append(student)
         students = service.runtime.db["students"]
-        await eventually(lambda: _refused(simulator, 4))
+        await eventually(lambda: _refused(simulator, 8))
         waiting = {"recording.status": {"$in": ["captured", "submitted"]}}
         assert await students.count_documents(waiting) == 4
         assert await students.count_documents({"recording.status": "submitted"}) >= 1
@@ -199,13 +201,24 @@ async def test_registry_down_then_up_every_record_answered_once(
 
         simulator.state.up = True
         await public.wait_for("student.print_ready", count=4)
+        await restricted.wait_for("card.requested", count=3)  # SPARE is 16: deferred
         await eventually(lambda: _all_answered(students))
+        await eventually(lambda: _outboxes_empty(students))
         assert sorted(m["body"]["data"]["student_id"]
                       for m in public.of_type("student.print_ready")) == sorted(ids)
+        assert len(restricted.of_type("card.requested")) == 3
+        assert len(public.of_type("student.print_ready")) == 4
         assert len(simulator.state.answers) == 4
-        # a second recording of the same person comes back as a duplicate
-        duplicate_nik = SEVENTEEN["nik"]
-        assert duplicate_nik in simulator.state.recorded
+
+    logged = caplog.text
+    assert "central registry unavailable" in logged
+    for r in rows:
+        for personal in (r["nik"], r["name"], r["phone"], r["guardian_name"]):
+            assert personal not in logged
+
+
+async def _outboxes_empty(students):
+    return await students.count_documents({"outbox.0": {"$exists": True}}) == 0
 
 
 async def _refused(simulator, n):
