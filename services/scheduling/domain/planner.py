@@ -329,7 +329,11 @@ def _pool_runs(
     full_days = sum(len(r.jobs) for r in blocks)
     bins = _pair_by_kecamatan(items, capacity, settings)
     if full_days + len(bins) > slots and settings.share_across_kecamatan:
+        bins = _pair_kecamatan_first(items, capacity)
+    if full_days + len(bins) > slots and settings.share_across_kecamatan:
         bins = _pair_greedy(items, capacity)
+    if settings.share_across_kecamatan:
+        bins = _improve_locality(bins, capacity)
     if full_days + len(bins) > slots:
         # Pairing whole schools needs more days than there are: lay every school of this
         # class in one chain instead (each day = end of one school + start of the next).
@@ -385,6 +389,74 @@ def _pair_by_kecamatan(items: list[_Item], capacity: int, settings: PlannerSetti
         bins += pairs
         bins += [[a] for a in alone]
     return bins
+
+
+def _pair_kecamatan_first(items: list[_Item], capacity: int) -> list[list[_Item]]:
+    """Largest school first; its partner is the largest school of its own kecamatan that fits,
+    else the smallest school anywhere (the optimal pairing's choice)."""
+    ordered = sorted(items, key=lambda it: (-it.count, it.pos))
+    groups: dict[str, list[int]] = defaultdict(list)
+    for k, it in enumerate(ordered):
+        groups[it.demand.kec_key].append(k)
+    paired = [False] * len(ordered)
+    bins: list[list[_Item]] = []
+    j = len(ordered) - 1
+    for i, it in enumerate(ordered):
+        if paired[i]:
+            continue
+        paired[i] = True
+        room = capacity - it.count
+        partner = -1
+        for k in groups[it.demand.kec_key]:
+            if not paired[k] and ordered[k].count <= room:
+                partner = k
+                break
+        if partner < 0:
+            while j > i and paired[j]:
+                j -= 1
+            if j > i and ordered[j].count <= room:
+                partner = j
+        if partner >= 0:
+            paired[partner] = True
+            bins.append([it, ordered[partner]])
+        else:
+            bins.append([it])
+    return bins
+
+
+def _same(a: _Item, b: _Item) -> int:
+    return 1 if a.demand.kec_key == b.demand.kec_key else 0
+
+
+def _improve_locality(bins: list[list[_Item]], capacity: int, limit: int = 3000) -> list[list[_Item]]:
+    """Swap partners between shared days while that puts more days inside one kecamatan
+    (same number of days, capacity kept)."""
+    pairs = [b for b in bins if len(b) == 2]
+    if len(pairs) > limit:
+        return bins
+    improved = True
+    rounds = 0
+    while improved and rounds < 20:
+        improved = False
+        rounds += 1
+        for x in range(len(pairs)):
+            a, b = pairs[x]
+            if _same(a, b):
+                continue
+            for y in range(x + 1, len(pairs)):
+                c, d = pairs[y]
+                now = _same(c, d)
+                for p1, p2 in (((a, c), (b, d)), ((a, d), (b, c))):
+                    if (_same(*p1) + _same(*p2) > now
+                            and p1[0].count + p1[1].count <= capacity and p2[0].count + p2[1].count <= capacity):
+                        pairs[x], pairs[y] = list(p1), list(p2)
+                        improved = True
+                        break
+                if improved:
+                    break
+            if improved:
+                break
+    return [b for b in bins if len(b) != 2] + pairs
 
 
 def _pair_greedy(items: list[_Item], capacity: int) -> list[list[_Item]]:

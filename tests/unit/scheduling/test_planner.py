@@ -124,3 +124,15 @@ def test_chain_mode_splits_schools_to_reach_the_bound():
     plan = plan_visits(schools, units, cal, WEDNESDAY)
     assert plan_violations(plan.visits, schools, units, cal) == []
     assert plan.makespan_days <= math.ceil(total / 200) + 1
+
+
+def test_when_days_are_tight_pairs_still_stay_inside_a_kecamatan_where_they_can():
+    # kecamatan-only pairing needs 4 days; the bound (3) needs one day shared across
+    # kecamatan, and only one
+    schools = [school(1, 100, "Cikupa"), school(2, 40, "Cikupa"), school(3, 45, "Cikupa"),
+               school(4, 100, "Legok"), school(5, 45, "Legok"), school(6, 40, "Legok")]
+    cal = ProgrammeCalendar()
+    plan = plan_visits(schools, [unit(1)], cal, WEDNESDAY)
+    assert plan_violations(plan.visits, schools, [unit(1)], cal) == []
+    assert plan.makespan_days == plan.lower_bound_days == 3
+    assert plan.stats.cross_kecamatan_shared_days == 1
