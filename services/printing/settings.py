@@ -26,6 +26,7 @@ class PrintingSettings(ServiceSettings):
                             description="one sub-directory per mobile unit is written under it")
     cups_destination: str | None = Field(None, alias="PRINTING_CUPS_DESTINATION",
                                          description="CUPS queue; `{unit_id}` is replaced by the unit")
+    cups_server: str | None = Field(None, alias="PRINTING_CUPS_SERVER", description="host:port of the CUPS server")
     lp_command: str = Field("lp", alias="PRINTING_LP_COMMAND")
     lp_options: str = Field("", alias="PRINTING_LP_OPTIONS", description="comma-separated `-o` options")
     printer_timeout_s: float = Field(30.0, alias="PRINTING_PRINTER_TIMEOUT_S", gt=0)
@@ -62,6 +63,7 @@ class PrintingSettings(ServiceSettings):
             kind=self.printer,
             spool_dir=self.spool_dir / unit_id,
             cups_destination=(self.cups_destination or "").replace("{unit_id}", unit_id) or None,
+            cups_server=self.cups_server,
             lp_command=self.lp_command,
             lp_options=tuple(o.strip() for o in self.lp_options.split(",") if o.strip()),
             timeout_s=self.printer_timeout_s,

@@ -74,17 +74,20 @@ REQUEST_ID = re.compile(r"request id is (\S+)")
 
 
 class CupsPrinter:
-    """`lp -d <destination> -t <title> [-o option]... -` with the PDF on standard input."""
+    """`lp [-h server] -d <destination> -t <title> [-o option]... -` with the PDF on standard input."""
 
     def __init__(
         self, destination: str, *, lp_command: str = "lp", options: tuple[str, ...] = (),
-        timeout_s: float = 30.0, name: str | None = None,
+        timeout_s: float = 30.0, server: str | None = None, name: str | None = None,
     ) -> None:
         self.destination, self.lp_command, self.options = destination, lp_command, options
-        self.timeout_s, self.name = timeout_s, name or f"cups:{destination}"
+        self.timeout_s, self.server, self.name = timeout_s, server, name or f"cups:{destination}"
 
     def command(self, title: str) -> list[str]:
-        args = [self.lp_command, "-d", self.destination, "-t", title]
+        args = [self.lp_command]
+        if self.server:
+            args += ["-h", self.server]
+        args += ["-d", self.destination, "-t", title]
         for option in self.options:
             args += ["-o", option]
         return args + ["-"]
@@ -117,6 +120,7 @@ class PrinterSettings(BaseModel):
     kind: Literal["spool", "cups"] = "spool"
     spool_dir: Path = Path("var/printing/spool")
     cups_destination: str | None = None
+    cups_server: str | None = None  # host:port; None: lp's default (CUPS_SERVER, client.conf)
     lp_command: str = "lp"
     lp_options: tuple[str, ...] = ()
     timeout_s: Annotated[float, Field(gt=0)] = 30.0
@@ -127,5 +131,6 @@ def build_printer(settings: PrinterSettings) -> Printer:
         if not settings.cups_destination:
             raise ValueError("printer kind 'cups' needs cups_destination (the CUPS queue name)")
         return CupsPrinter(settings.cups_destination, lp_command=settings.lp_command,
-                           options=settings.lp_options, timeout_s=settings.timeout_s)
+                           options=settings.lp_options, timeout_s=settings.timeout_s,
+                           server=settings.cups_server)
     return SpoolDirectoryPrinter(settings.spool_dir)

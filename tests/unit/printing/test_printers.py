@@ -108,3 +108,10 @@ def test_build_printer_from_settings(tmp_path):
     assert isinstance(cups, CupsPrinter) and cups.command("t")[:3] == ["lp", "-d", "card1"]
     with pytest.raises(ValueError, match="needs cups_destination"):
         build_printer(PrinterSettings(kind="cups"))
+
+
+def test_cups_server_goes_to_lp():
+    printer = CupsPrinter("card1", server="127.0.0.1:16310")
+    assert printer.command("t") == ["lp", "-h", "127.0.0.1:16310", "-d", "card1", "-t", "t", "-"]
+    built = build_printer(PrinterSettings(kind="cups", cups_destination="c", cups_server="h:1"))
+    assert built.command("t")[1:3] == ["-h", "h:1"]
