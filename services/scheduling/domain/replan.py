@@ -177,18 +177,17 @@ def replan(
     covered: dict[str, int] = defaultdict(int)
     broken: dict[str, list[Visit]] = defaultdict(list)
     valid: dict[str, list[Visit]] = defaultdict(list)
+    broken_catch_up: list[Visit] = []
 
     for v in sorted(visits, key=lambda v: (v.date, v.session != Session.MORNING, v.visit_id)):
         if v.status is VisitStatus.CANCELLED:
             continue
-        if v.status is VisitStatus.COMPLETED:
-            covered[v.npsn] += v.recorded or 0
-            if v.date > today:
-                continue
-            occupancy.add(v)
-            continue
-        if v.status is VisitStatus.STARTED or v.date <= today:
-            covered[v.npsn] += v.expected_students
+        # A visit that took place (or is under way) covers its planned share; students it left
+        # are the catch-up rule's business, and catch-up visits are extra to the ready count.
+        extra = v.catch_up_of is not None
+        if v.status is VisitStatus.COMPLETED or v.status is VisitStatus.STARTED or v.date <= today:
+            if not extra:
+                covered[v.npsn] += v.expected_students
             occupancy.add(v)
             continue
         # a future scheduled visit: keep it if it is still valid
@@ -206,7 +205,12 @@ def replan(
             broken[v.npsn].append(v)
         else:
             occupancy.add(v)
-            valid[v.npsn].append(v)
+            if not extra:
+                valid[v.npsn].append(v)
+            continue
+        if extra and school is not None and v in broken[v.npsn]:
+            broken[v.npsn].remove(v)
+            broken_catch_up.append(v)
 
     npsns = sorted(set(broken) | set(valid) | {s.npsn for s in schools},
                    key=lambda n: (min((v.date for v in broken.get(n, [])), default=date.max), n))
@@ -260,6 +264,30 @@ def replan(
         why = "no longer needed" if placed >= need else f"no free day within {horizon_days} working days"
         for v in old[len(slots):]:
             result.dropped.append(DroppedVisit(visit=v.cancel(f"{reason}: {why}"), reason=reason))
+    for v in broken_catch_up:
+        school = school_by[v.npsn]
+        slots = place_students(occupancy, school, v.expected_students, calendar, today, horizon_days=horizon_days)
+        if not slots:
+            result.dropped.append(DroppedVisit(
+                visit=v.cancel(f"{reason}: no free day within {horizon_days} working days"), reason=reason))
+            result.unplaced[v.npsn] = result.unplaced.get(v.npsn, 0) + v.expected_students
+            continue
+        for i, (unit_id, day, session, count) in enumerate(slots):
+            window = settings.sessions.window(session)
+            if i == 0:
+                moved = v.reschedule(day=day, unit_id=unit_id, session=session, start=window[0], end=window[1],
+                                     expected_students=count)
+                result.moved.append(MovedVisit(visit=moved, previous_date=v.date, previous_unit_id=v.unit_id,
+                                               reason=reason))
+            else:
+                vid = str(uuid.uuid5(PLAN_NAMESPACE, f"catch-up/{v.catch_up_of}/{day}/{unit_id}/{session}"))
+                result.added.append(Visit(visit_id=vid, plan_id=v.plan_id, npsn=v.npsn, school_name=v.school_name,
+                                          kecamatan=v.kecamatan, unit_id=unit_id, date=day, session=session,
+                                          start=window[0], end=window[1], expected_students=count,
+                                          catch_up_of=v.catch_up_of))
+        placed = sum(x[3] for x in slots)
+        if placed < v.expected_students:
+            result.unplaced[v.npsn] = result.unplaced.get(v.npsn, 0) + v.expected_students - placed
     changed = {x.visit.visit_id for x in (*result.dropped, *result.resized)}
     result.unchanged = sum(1 for vs in valid.values() for v in vs if v.visit_id not in changed)
     return result

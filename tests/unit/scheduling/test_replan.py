@@ -154,3 +154,25 @@ def test_replan_properties(sizes, off_start, off_len, today_offset, closed):
     assert plan_violations(future, schools, new_units, cal2, expect_full_coverage=False) == []
     for s in schools:
         assert sum(v.expected_students for v in after if v.npsn == s.npsn) == s.ready_students
+
+
+def test_catch_up_visits_are_extra_and_small_leftovers_do_not_come_back():
+    schools, units, cal, visits = _programme()
+    first = next(v for v in visits if v.date == START)
+    # leftover of 5, under the threshold: a later re-plan does not schedule those 5 again
+    done = first.begin(NOW, START).complete(recorded=first.expected_students - 5, absent=5, now=NOW)
+    rest = [v for v in visits if v.visit_id != first.visit_id] + [done]
+    assert not replan(rest, schools, units, cal, today=START, reason="check").changed
+    # a catch-up visit is kept through a re-plan, and moved (not dropped) when its day closes
+    school_ = next(s for s in schools if s.npsn == done.npsn)
+    done30 = first.begin(NOW, START).complete(recorded=first.expected_students - 30, absent=30, now=NOW)
+    rest = [v for v in visits if v.visit_id != first.visit_id] + [done30]
+    [catch] = plan_catch_up(done30, school_, rest, units, cal, threshold=10)
+    rest.append(catch)
+    assert not replan(rest, schools, units, cal, today=START, reason="check").changed
+    closed = ProgrammeCalendar(closures=[Closure(start=catch.date, end=catch.date, npsn=catch.npsn)])
+    result = replan(rest, schools, units, closed, today=START, reason="ujian")
+    [moved] = [m for m in result.moved if m.visit.visit_id == catch.visit_id]
+    assert moved.previous_date == catch.date and moved.visit.date != catch.date
+    assert moved.visit.catch_up_of == done30.visit_id and moved.visit.expected_students == 30
+    assert not result.dropped and not result.added
