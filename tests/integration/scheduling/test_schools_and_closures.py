@@ -1,0 +1,79 @@
+"""Schools registered and changed over HTTP, school closures re-planning, a roster counted
+before its school is registered, and a plan committed twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from shared.testing import EventTap, running_service
+
+from .test_scheduling_service import UNIT, _publish, _roster, settings
+
+SCHOOL = {"npsn": "20697001", "name": "SMAN 7 Contoh", "kind": "SMA", "ownership": "negeri",
+          "kecamatan": "Curug", "address": "Jl. Contoh 7", "ready_students": 260,
+          "coordinates": {"lat": -6.25, "lon": 106.55},
+          "contact": {"name": "Tata Usaha", "office_phone": "021-5550007", "email": "tu@sman7.sch.id"}}
+
+
+async def test_school_register_update_closure_and_recommit(settings_for, rabbit_url, topology):
+    async with running_service("scheduling", settings(settings_for, "2027-05-04")):
+        pass
+    async with EventTap(rabbit_url, topology.exchange_name("events")) as tap:
+        async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
+            async with httpx.AsyncClient(base_url=svc.url) as http:
+                created = await http.post("/schools", json=SCHOOL)
+                assert created.status_code == 201, created.text
+                assert (await http.post("/schools", json=SCHOOL)).status_code == 409
+                bad = await http.post("/schools", json={**SCHOOL, "npsn": "123"})
+                assert bad.status_code == 422
+                [registered] = await tap.wait_for("school.registered")
+                data = registered["body"]["data"]
+                assert data["contact"]["email"] == "tu@sman7.sch.id" and data["latitude"] == -6.25
+                assert "ready_students" not in data  # counts are scheduling's own business
+
+                same = await http.put("/schools/20697001", json=SCHOOL)
+                assert same.status_code == 200 and same.json()["version"] == 1  # nothing changed: no event
+                moved_school = await http.put("/schools/20697001", json={**SCHOOL, "kecamatan": "Legok"})
+                assert moved_school.json()["version"] == 2
+                [updated] = await tap.wait_for("school.updated")
+                assert updated["body"]["data"]["kecamatan"] == "Legok"
+                assert (await http.put("/schools/20697002", json={**SCHOOL, "npsn": "20697002"})).status_code == 404
+                assert (await http.put("/schools/20697001", json={**SCHOOL, "npsn": "20697002"})).status_code == 422
+
+                await http.put("/units/TGR-1", json=UNIT)
+                plan = (await http.post("/plans", json={"start": "2027-05-05"})).json()["plan"]
+                first_dates = sorted(v["date"] for v in plan["visits"])
+                # 150 + 110 on consecutive working days: 6 May 2027 is Kenaikan Yesus Kristus
+                assert first_dates == ["2027-05-05", "2027-05-07"]
+                await tap.wait_for("visit.scheduled", count=2)
+
+                # exams on the second day and the next: that visit moves past them
+                closure = await http.post("/schools/20697001/closures",
+                                          json={"start": "2027-05-07", "end": "2027-05-10", "reason": "exam"})
+                assert closure.status_code == 201, closure.text
+                [moved] = closure.json()["moved"]
+                assert moved["previous_date"] == "2027-05-07" and moved["date"] == "2027-05-11"
+                [rescheduled] = await tap.wait_for("visit.rescheduled")
+                assert rescheduled["body"]["data"]["previous_date"] == "2027-05-07"
+                assert "exam" in rescheduled["body"]["data"]["reason"]
+                assert (await http.post("/schools/20699999/closures",
+                                        json={"start": "2027-05-06", "end": "2027-05-06"})).status_code == 404
+                assert (await http.post("/closures", json={"start": "2027-05-07", "end": "2027-05-06"})).status_code == 422
+
+                # a roster for a school not registered yet is kept, and used at registration
+                await _publish(rabbit_url, topology.exchange_name("events"), _roster("20697002", ready=42, version=1))
+                async with asyncio.timeout(15):
+                    while await svc.runtime.db["roster_counts"].find_one({"_id": "20697002"}) is None:
+                        await asyncio.sleep(0.05)
+                later = await http.post("/schools", json={**SCHOOL, "npsn": "20697002", "ready_students": 5})
+                assert later.json()["ready_students"] == 42 and later.json()["ready_source"] == "roster"
+
+                # committing again replaces the earlier plan's future visits, each cancellation announced
+                again = await http.post("/plans", json={"start": "2027-05-05"})
+                assert again.status_code == 201 and again.json()["replaced_visits"] == 2
+                cancelled = await tap.wait_for("visit.cancelled", count=2)
+                assert all("replaced by plan" in m["body"]["data"]["reason"] for m in cancelled)
+                active = (await http.get("/visits", params={"status": "scheduled"})).json()
+                assert sum(v["expected_students"] for v in active) == 260 + 42
