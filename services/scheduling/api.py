@@ -175,9 +175,16 @@ def build_api(runtime: Runtime) -> FastAPI:
     # --- units and regional closures ----------------------------------------------------------
     @api.put("/units/{unit_id}", tags=["units"])
     async def put_unit(unit_id: str, unit: MobileUnit) -> dict:
+        """Register or change a unit; a change (capacity, working days, unavailability)
+        re-plans the committed visits, and the answer says what moved."""
         if unit.unit_id != unit_id:
             raise HTTPException(422, "the unit id in the path and the body differ")
-        return await repo.put_unit(unit)
+        before = await repo.units.find_one({"_id": unit_id})
+        doc = await repo.put_unit(unit)
+        change = None
+        if before is not None and {k: v for k, v in before.items() if k != "_id"} != doc:
+            change = _change(await programme.replan(f"unit {unit_id} changed"))
+        return {**doc, "change": change}
 
     @api.get("/units", tags=["units"])
     async def list_units() -> list[dict]:

@@ -77,3 +77,26 @@ async def test_school_register_update_closure_and_recommit(settings_for, rabbit_
                 assert all("replaced by plan" in m["body"]["data"]["reason"] for m in cancelled)
                 active = (await http.get("/visits", params={"status": "scheduled"})).json()
                 assert sum(v["expected_students"] for v in active) == 260 + 42
+
+
+async def test_unit_change_replans(settings_for, rabbit_url, topology):
+    async with running_service("scheduling", settings(settings_for, "2027-05-04")):
+        pass
+    async with EventTap(rabbit_url, topology.exchange_name("events")) as tap:
+        async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
+            async with httpx.AsyncClient(base_url=svc.url) as http:
+                await http.post("/schools", json={**SCHOOL, "ready_students": 140})
+                first = await http.put("/units/TGR-1", json=UNIT)
+                assert first.json()["change"] is None  # a new unit: nothing to re-plan
+                await http.post("/plans", json={"start": "2027-05-05"})
+                [scheduled] = await tap.wait_for("visit.scheduled")
+                assert scheduled["body"]["data"]["expected_students"] == 140
+                smaller = await http.put("/units/TGR-1", json={**UNIT, "recording_capacity": 100})
+                change = smaller.json()["change"]
+                # 140 no longer fits a day of 100: the visit moves, the rest gets a new visit
+                assert [m["expected_students"] for m in change["moved"]] == [100]
+                assert [a["expected_students"] for a in change["added"]] == [40]
+                await tap.wait_for("visit.rescheduled")
+                await tap.wait_for("visit.scheduled", count=2)
+                same = await http.put("/units/TGR-1", json={**UNIT, "recording_capacity": 100})
+                assert same.json()["change"] is None
