@@ -46,9 +46,11 @@ class JobSummary(BaseModel):
     printed_at: dt.datetime | None
     handed_over_at: dt.datetime | None
     handed_over_by: str | None
+    stuck: bool = Field(False, description="printing for longer than a printer takes: check the printer, "
+                                           "then confirm-printed or spoil")
 
     @classmethod
-    def of(cls, job: PrintJob) -> JobSummary:
+    def of(cls, job: PrintJob, stuck: bool = False) -> JobSummary:
         return cls(
             job_id=job.job_id, request_id=job.request_id, student_id=job.student_id, masked_nik=job.masked_nik,
             name=job.fields.name if job.fields else None, npsn=job.npsn, unit_id=job.unit_id,
@@ -56,7 +58,7 @@ class JobSummary(BaseModel):
             waiting_for_stock=job.waiting_for_stock, needs_attention=job.needs_attention, retry_at=job.retry_at,
             certificate_number=job.certificate.number if job.certificate else None, card_serial=job.card_serial,
             printed_at=job.printed_at, handed_over_at=job.handover.at if job.handover else None,
-            handed_over_by=job.handover.by if job.handover else None,
+            handed_over_by=job.handover.by if job.handover else None, stuck=stuck,
         )
 
 
@@ -90,6 +92,10 @@ class SpoilIn(BaseModel):
 
 class RetryIn(BaseModel):
     by: Operator
+
+
+class ConfirmIn(RetryIn):
+    pass
 
 
 class HandoverIn(BaseModel):
@@ -150,12 +156,12 @@ def build_api(runtime: Runtime) -> FastAPI:
                     include_done: bool = Query(False, description="include cards already handed over")) -> list:
         """A unit's print queue (optionally one visit's) in FIFO order."""
         jobs = await station().jobs.queue(unit_id, visit_id, include_done=include_done)
-        return [JobSummary.of(job) for job in jobs]
+        return [JobSummary.of(job, station().is_stuck(job)) for job in jobs]
 
     @api.get("/jobs/{job_id}", response_model=JobDetail, tags=["print jobs"])
     async def job(job_id: str) -> JobDetail:
         found = await station().job(job_id)
-        return JobDetail(**JobSummary.of(found).model_dump(),
+        return JobDetail(**JobSummary.of(found, station().is_stuck(found)).model_dump(),
                          history=[h.model_dump(mode="json") for h in found.history])
 
     @api.get("/jobs/{job_id}/card.pdf", tags=["print jobs"], response_class=Response,
@@ -203,6 +209,11 @@ def build_api(runtime: Runtime) -> FastAPI:
     async def spoil(job_id: str, body: SpoilIn) -> JobSummary:
         """The card came out ruined, or failed the check before handover: its blank is spoiled."""
         return JobSummary.of(await station().spoil(job_id, body.reason, body.by))
+
+    @api.post("/jobs/{job_id}/confirm-printed", response_model=JobSummary, tags=["print jobs"])
+    async def confirm_printed(job_id: str, body: ConfirmIn) -> JobSummary:
+        """A job stuck in `printing` (the service stopped mid-print) whose card came out good."""
+        return JobSummary.of(await station().confirm_printed(job_id, body.by))
 
     @api.post("/jobs/{job_id}/retry", response_model=JobSummary, tags=["print jobs"])
     async def retry(job_id: str, body: RetryIn) -> JobSummary:

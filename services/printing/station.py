@@ -227,6 +227,22 @@ class PrintStation:
 
         return await self._job_change(job_id, step)
 
+    async def confirm_printed(self, job_id: str, by: str) -> PrintJob:
+        """A job left `printing` by a crash, whose card the operator found good."""
+        def step(job: PrintJob):
+            at = self.clock()
+            attempt = job.current_attempt
+            events = job.confirm_printed(at, by)
+            assert attempt is not None
+            return events, [_action("issue", attempt.blank_serial, at)]
+
+        return await self._job_change(job_id, step)
+
+    def is_stuck(self, job: PrintJob) -> bool:
+        """Printing for longer than any printer answer takes: the process printing it is gone."""
+        since = job.printing_since()
+        return since is not None and (self.clock() - since).total_seconds() > self.settings.printer_timeout_s + 60
+
     async def retry(self, job_id: str, by: str) -> PrintJob:
         job = await self._job_change(job_id, lambda j: (j.retry_now(self.clock(), by) or [], []))
         self.wakeup.set()

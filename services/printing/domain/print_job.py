@@ -251,6 +251,16 @@ class PrintJob(BaseModel):
         self._move(JobStatus.PRINTED, at, "printed", "printer")
         return [CardPrinted(job_id=self.job_id, card_serial=attempt.blank_serial, printed_at=at, reprint=attempt.reprint)]
 
+    def confirm_printed(self, at: datetime, by: str) -> list[JobEvent]:
+        """After a crash mid-print, an operator who holds the good card says it printed."""
+        events = self.mark_printed(at)
+        self.history[-1] = self.history[-1].model_copy(update={"action": "printed (confirmed)", "by": by})
+        return events
+
+    def printing_since(self) -> datetime | None:
+        attempt = self.current_attempt
+        return attempt.started_at if self.status is JobStatus.PRINTING and attempt else None
+
     def mark_failed(self, error: str, at: datetime, policy: RetryPolicy = DEFAULT_RETRY) -> list[JobEvent]:
         """The printer refused or lost the job before feeding the blank: try again later."""
         self._require("mark failed", JobStatus.PRINTING)

@@ -72,3 +72,37 @@ async def test_two_replicas_print_every_card_exactly_once(settings_for, rabbit_u
             stock = (await other.get("/stock/unit-1")).json()
         assert (stock["issued"], stock["in_printer"], stock["remaining"], stock["balanced"]) == (12, 0, 8, True)
         assert len(list((tmp_path / "unit-1").glob("*.pdf"))) == 12
+
+
+async def test_job_left_printing_by_a_crash_is_flagged_and_resolved_by_an_operator(settings_for, rabbit_url,
+                                                                                    topology, tmp_path):
+    from datetime import timedelta
+
+    settings = printing_settings(settings_for, tmp_path, PRINTING_PRINTER_TIMEOUT_S="1")
+    async with (
+        running_service("printing", settings) as printing,
+        EventTap(rabbit_url, topology.exchange_name("events")) as tap,
+        httpx.AsyncClient(base_url=printing.url) as http,
+    ):
+        station = printing.runtime.state["station"]
+        await http.post("/stock/unit-8/receipts", json={"batch_no": "B1", "quantity": 3, "by": "op-1"})
+        started = datetime.now(UTC) - timedelta(minutes=5)
+        crashed, spoiled = (PrintJob.from_request(synthetic_request(n, unit_id="unit-8"), started) for n in (1, 2))
+        for job in (crashed, spoiled):  # a process took a blank, started printing, and died
+            _, serial = await station.stocks.update("unit-8", lambda s, j=job: (s.take_blank(j.job_id, started), []))
+            job.start(serial, started)
+            assert await station.jobs.create(job, None)
+
+        queue = (await http.get("/queue", params={"unit_id": "unit-8"})).json()
+        assert [(j["status"], j["stuck"]) for j in queue] == [("printing", True), ("printing", True)]
+
+        ok = await http.post(f"/jobs/{crashed.job_id}/confirm-printed", json={"by": "op-3"})
+        assert ok.status_code == 200 and ok.json()["status"] == "printed"
+        [printed] = await tap.wait_for("card.printed")
+        assert printed["body"]["data"]["card_serial"] == "B1-000001"
+        bad = await http.post(f"/jobs/{spoiled.job_id}/spoil", json={"reason": "card jammed", "by": "op-3"})
+        assert bad.status_code == 200 and bad.json()["status"] == "spoiled"
+        stock = (await http.get("/stock/unit-8")).json()
+        assert (stock["issued"], stock["spoiled"], stock["in_printer"], stock["remaining"]) == (1, 1, 0, 1)
+        again = await http.post(f"/jobs/{crashed.job_id}/confirm-printed", json={"by": "op-3"})
+        assert again.status_code == 409

@@ -154,3 +154,15 @@ def test_retry_policy_is_configurable():
     job.start("B1-000001", T0)
     [second] = job.mark_failed("offline", T0, policy)
     assert not second.will_retry and job.needs_attention
+
+
+def test_operator_confirms_a_card_printed_by_a_crashed_process():
+    job = new_job()
+    job.start("B1-000001", T0)
+    assert job.printing_since() == T0
+    [event] = job.confirm_printed(T0 + timedelta(minutes=5), "op-4")
+    assert isinstance(event, CardPrinted) and job.status is JobStatus.PRINTED
+    assert (job.history[-1].action, job.history[-1].by) == ("printed (confirmed)", "op-4")
+    assert job.printing_since() is None
+    with pytest.raises(InvalidTransition):
+        job.confirm_printed(T0, "op-4")
