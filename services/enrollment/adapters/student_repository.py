@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -99,18 +99,23 @@ class StudentRepository:
                 {"_id": {"$in": list(ids)}},
                 {"version": 1, "row_hash": 1, "contact_hash": 1, "roster.category": 1})
         }
-        operations: list[InsertOne | UpdateOne] = []
+        inserts: list[dict[str, Any]] = []
+        updates: list[UpdateOne] = []
         written: list[str] = []
         for student_id, verdict in ids.items():
             operation = self._operation(student_id, verdict, existing.get(student_id),
                                         roster_id=roster_id, today=today, now=now)
-            if operation is not None:
-                operations.append(operation)
-                written.append(student_id)
-        if not operations:
+            if operation is None:
+                continue
+            (updates if isinstance(operation, UpdateOne) else inserts).append(operation)
+            written.append(student_id)
+        if not written:
             return []
         try:
-            await self.students.bulk_write(operations, ordered=False)
+            if inserts:  # new students: the common case of a first import
+                await self.students.insert_many(inserts, ordered=False)
+            if updates:
+                await self.students.bulk_write(updates, ordered=False)
         except BulkWriteError as error:  # a concurrent import of the same students
             if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
                 raise
@@ -120,7 +125,8 @@ class StudentRepository:
     def _operation(
         self, student_id: str, verdict: RowVerdict, current: dict[str, Any] | None, *,
         roster_id: str, today: date, now: datetime,
-    ) -> InsertOne | UpdateOne | None:
+    ) -> dict[str, Any] | UpdateOne | None:
+        """A new student's document, the update of a changed one, or None."""
         student: RosterStudent = verdict.student  # type: ignore[assignment]
         fields = student.model_dump(mode="json")
         row_hash = _fingerprint({**fields, "category": verdict.category.value,
@@ -142,8 +148,8 @@ class StudentRepository:
         body = {**fields, "roster": roster, "row_hash": row_hash, "contact_hash": contact_hash,
                 "updated_at": now}
         if current is None:
-            return InsertOne({"_id": student_id, **body, "version": version, "created_at": now,
-                              "outbox": [e.to_document() for e in events]})
+            return {"_id": student_id, **body, "version": version, "created_at": now,
+                    "outbox": [e.to_document() for e in events]}
         update: dict[str, Any] = {"$set": {**body, "version": version}}
         if events:
             update["$push"] = outbox_push(*events)
