@@ -428,35 +428,45 @@ def _same(a: _Item, b: _Item) -> int:
     return 1 if a.demand.kec_key == b.demand.kec_key else 0
 
 
+def _apart(a: _Item, b: _Item) -> float:
+    """Travel between two schools sharing a day (km; 0 inside a kecamatan or without coordinates)."""
+    if _same(a, b) or a.demand.point is None or b.demand.point is None:
+        return 0.0
+    return distance_km(a.demand.point, b.demand.point)
+
+
+def _score(p: tuple[_Item, _Item], q: tuple[_Item, _Item]) -> tuple[int, float]:
+    return (_same(*p) + _same(*q), -round(_apart(*p) + _apart(*q), 3))
+
+
 def _improve_locality(bins: list[list[_Item]], capacity: int, limit: int = 3000) -> list[list[_Item]]:
-    """Swap partners between shared days while that puts more days inside one kecamatan
-    (same number of days, capacity kept)."""
-    pairs = [b for b in bins if len(b) == 2]
+    """Swap partners between shared days while that puts more days inside one kecamatan, or
+    (as many inside) shortens the trips between schools of different kecamatan. Same number
+    of days, capacity kept."""
+    pairs = [(b[0], b[1]) for b in bins if len(b) == 2]
     if len(pairs) > limit:
         return bins
-    improved = True
-    rounds = 0
-    while improved and rounds < 20:
+    for _ in range(20):
         improved = False
-        rounds += 1
         for x in range(len(pairs)):
             a, b = pairs[x]
             if _same(a, b):
                 continue
-            for y in range(x + 1, len(pairs)):
+            for y in range(len(pairs)):
+                if y == x:
+                    continue
                 c, d = pairs[y]
-                now = _same(c, d)
+                now = _score(pairs[x], pairs[y])
                 for p1, p2 in (((a, c), (b, d)), ((a, d), (b, c))):
-                    if (_same(*p1) + _same(*p2) > now
-                            and p1[0].count + p1[1].count <= capacity and p2[0].count + p2[1].count <= capacity):
-                        pairs[x], pairs[y] = list(p1), list(p2)
+                    if (p1[0].count + p1[1].count <= capacity and p2[0].count + p2[1].count <= capacity
+                            and _score(p1, p2) > now):
+                        pairs[x], pairs[y] = p1, p2
+                        a, b = p1
                         improved = True
                         break
-                if improved:
-                    break
-            if improved:
-                break
-    return [b for b in bins if len(b) != 2] + pairs
+        if not improved:
+            break
+    return [b for b in bins if len(b) != 2] + [list(p) for p in pairs]
 
 
 def _pair_greedy(items: list[_Item], capacity: int) -> list[list[_Item]]:

@@ -136,3 +136,16 @@ def test_when_days_are_tight_pairs_still_stay_inside_a_kecamatan_where_they_can(
     assert plan_violations(plan.visits, schools, [unit(1)], cal) == []
     assert plan.makespan_days == plan.lower_bound_days == 3
     assert plan.stats.cross_kecamatan_shared_days == 1
+
+
+def test_days_shared_across_kecamatan_pair_the_nearest_schools():
+    # four kecamatan, one school each: two days must each hold two kecamatan; the near ones pair
+    schools = [school(1, 100, "Kresek", coords=(-6.10, 106.40)), school(2, 100, "Legok", coords=(-6.30, 106.60)),
+               school(3, 40, "Kronjo", coords=(-6.11, 106.41)), school(4, 40, "Curug", coords=(-6.29, 106.61))]
+    cal = ProgrammeCalendar()
+    plan = plan_visits(schools, [unit(1)], cal, WEDNESDAY)
+    assert plan.makespan_days == plan.lower_bound_days == 2
+    days = {}
+    for v in plan.visits:
+        days.setdefault(v.date, set()).add(v.kecamatan)
+    assert sorted(map(sorted, days.values())) == [["Curug", "Legok"], ["Kresek", "Kronjo"]]
