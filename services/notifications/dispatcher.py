@@ -23,7 +23,7 @@ from . import translate
 from .adapters.email_smtp import OutgoingEmail, SmtpEmailSender
 from .adapters.phone_gateway import HttpPhoneGateway, OutgoingText
 from .adapters.repository import DELIVERIES, DeliveryRepository, Directory
-from .domain.contacts import RecipientKind
+from .domain.contacts import RecipientKind, student_recipients
 from .domain.delivery import Delivery, HoldUntil, decide
 from .domain.failures import FailureKind, SendFailure, SendReceipt
 from .domain.language import Channel
@@ -72,11 +72,18 @@ class Dispatcher:
         """Claim up to `concurrency` due deliveries and deliver them concurrently."""
         claimed: list[tuple[Delivery, int]] = []
         now = self.now()
-        while len(claimed) < self.settings.concurrency:
-            got = await self.repo.claim_due(now, self.lease)
-            if got is None:
-                break
-            claimed.append(got)
+        try:
+            while len(claimed) < self.settings.concurrency:
+                got = await self.repo.claim_due(now, self.lease)
+                if got is None:
+                    break
+                claimed.append(got)
+        except asyncio.CancelledError:
+            # shutting down while claiming: hand back what was claimed (a claim whose answer
+            # was lost is taken over when its lease runs out)
+            await asyncio.shield(asyncio.gather(*(self.repo.save(d.release(), v) for d, v in claimed),
+                                                return_exceptions=True))
+            raise
         if claimed:
             # one recipient's messages go one after another, so each sees the previous send
             # when its rate limit is checked; different recipients go concurrently
@@ -87,14 +94,33 @@ class Dispatcher:
         return len(claimed)
 
     async def _deliver_in_turn(self, group: list[tuple[Delivery, int]]) -> None:
-        for delivery, version in group:
-            await self.deliver(delivery, version)
+        for i, (delivery, version) in enumerate(group):
+            try:
+                await self.deliver(delivery, version)
+            except asyncio.CancelledError:
+                rest = group[i + 1:]
+                await asyncio.shield(asyncio.gather(*(self.repo.save(d.release(), v) for d, v in rest),
+                                                    return_exceptions=True))
+                raise
 
-    async def _opted_out(self, delivery: Delivery) -> bool:
+    async def _current(self, delivery: Delivery) -> Delivery | None:
+        """The delivery as the directory stands now: None if the recipient has since opted
+        out of the channel; otherwise with their current phone number and language."""
         if delivery.recipient_kind not in (RecipientKind.STUDENT, RecipientKind.GUARDIAN):
-            return False
+            return delivery
         student = await self.directory.student(translate.recipient_ref(delivery.recipient_id))
-        return student is not None and delivery.channel in student.preferences.opted_out
+        if student is None:
+            return delivery
+        for r in student_recipients(student):
+            if r.recipient_id == delivery.recipient_id:
+                if delivery.channel in student.preferences.opted_out:
+                    return None
+                if r.channel is delivery.channel:
+                    return delivery.model_copy(update={"address": r.address, "language": r.language})
+                return delivery
+        if delivery.channel in student.preferences.opted_out:
+            return None
+        return delivery
 
     def render(self, delivery: Delivery) -> RenderedMessage:
         view = parse_view(delivery.kind, delivery.view)
@@ -115,9 +141,11 @@ class Dispatcher:
     async def deliver(self, delivery: Delivery, version: int) -> None:
         now = self.now()
         try:
-            if await self._opted_out(delivery):
+            current = await self._current(delivery)
+            if current is None:
                 await self.repo.save(delivery.suppress(), version)
                 return
+            delivery = current
             recent = await self.repo.recent_sends(delivery.recipient_id, now - self.rate.window)
             decision = decide(delivery.channel, now, self.quiet, self.rate, recent)
             if isinstance(decision, HoldUntil):

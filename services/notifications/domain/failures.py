@@ -46,12 +46,9 @@ def classify_http_status(status: int) -> FailureKind | None:
 
 
 def classify_smtp_code(code: int) -> FailureKind:
-    """RFC 5321: 4yz is a transient negative reply, 5yz permanent.
-
-    Exceptions: 530/535/534 (authentication) are permanent for this message's
-    purposes (wrong configuration); anything outside 4xx/5xx (e.g. -1, a
-    dropped connection) is transient.
-    """
+    """RFC 5321: 4yz is a transient negative reply, 5yz permanent (a refused mailbox,
+    refused credentials, STARTTLS required); anything else (e.g. -1 for a dropped
+    connection) is transient."""
     if 500 <= code < 600:
         return FailureKind.PERMANENT
     return FailureKind.TRANSIENT

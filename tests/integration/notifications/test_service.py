@@ -265,7 +265,7 @@ async def test_late_contact_gets_the_reminder_of_an_upcoming_visit(
 
 
 async def test_deliveries_survive_a_restart(notify_settings, rabbit_url, topology, gateway_sink):
-    settings = notify_settings()
+    settings = notify_settings(NOTIFY_LEASE_S=2)  # a claim lost in the shutdown is taken over soon
     gateway_sink.set_down(True)
     async with running_service("notifications", settings) as svc:
         await directory(rabbit_url, topology, svc, *both_students())
@@ -275,7 +275,7 @@ async def test_deliveries_survive_a_restart(notify_settings, rabbit_url, topolog
     gateway_sink.set_down(False)
     assert gateway_sink.messages == []
     async with running_service("notifications", settings) as again:
-        await gateway_sink.wait_for(3)
+        await gateway_sink.wait_for(3, timeout=20)
         docs = await final_deliveries(again, 5)
         assert Counter(d["status"] for d in docs) == {"sent": 3 + 1, "scheduled": 1}
         assert Counter(m.body["reference"] for m in gateway_sink.messages).most_common(1)[0][1] == 1
@@ -414,3 +414,19 @@ async def test_a_crashed_dispatchers_claim_is_taken_over(notify_settings, rabbit
         [done] = await final_deliveries(svc, 1)
         assert done["status"] == "sent"
         assert [m.body["reference"] for m in gateway_sink.messages] == [doc["_id"]]
+
+
+async def test_a_new_phone_number_is_used_for_a_message_still_waiting(
+    notify_settings, rabbit_url, topology, gateway_sink
+):
+    async with running_service("notifications", notify_settings()) as svc:
+        await directory(rabbit_url, topology, svc, both_students()[0])
+        gateway_sink.set_down(True)
+        await publish(rabbit_url, topology, e.card_printed(ADULT))
+        await eventually(lambda: svc.runtime.db["deliveries"].find_one({"attempts": {"$gte": 1}}))
+        await publish(rabbit_url, topology, e.contact_updated(ADULT, "081200000077", minor=False, language="en",
+                                                              version=2))
+        await eventually(lambda: svc.runtime.db["students"].find_one({"_id": ADULT, "version": 2}))
+        gateway_sink.set_down(False)
+        [got] = await gateway_sink.wait_for(1)
+        assert got.body["to"] == "+6281200000077" and "TODAY" in got.body["text"]
