@@ -16,12 +16,24 @@ from shared.events import models as ev
 from shared.events import new_event
 
 from .adapters.biometric_vault import BiometricVault
-from .adapters.student_repository import STUDENTS, StudentRepository
-from .domain.capture import CapturePayload, validate_capture
+from .adapters.student_repository import STUDENTS, StudentRepository, contact_event
+from .domain import cells
+from .domain.capture import CapturePayload, CaptureRejected, validate_capture
 from .domain.cells import MaritalStatus
-from .domain.consent import Consent, ConsentMethod, accept_consent, consent_for_capture
+from .domain.consent import (
+    Consent,
+    ConsentMethod,
+    ConsentRequired,
+    accept_consent,
+    consent_for_capture,
+)
 from .domain.nik import mask_nik
-from .domain.recording import RecordingState, approve_exceptions, check_submittable
+from .domain.recording import (
+    ApprovalRefused,
+    RecordingState,
+    approve_exceptions,
+    check_submittable,
+)
 from .domain.roster import Category
 from .domain.status import RecordingStatus, move
 from .settings import EnrollmentSettings
@@ -165,8 +177,6 @@ class Desk:
 
     # --- corrections -----------------------------------------------------------------------
     async def correct(self, student_id: str, body: Correction) -> dict[str, Any]:
-        from .domain import cells
-
         doc = await self._student(student_id)
         parse = {"name": lambda v: cells.parse_name(v)[0], "birth_place": cells.parse_place,
                  "class_name": cells.parse_free_text, "phone": cells.parse_phone,
@@ -184,8 +194,6 @@ class Desk:
                  "at": datetime.now(UTC), "reason": body.reason}
         events = []
         if body.field in {"name", "phone", "guardian_name", "guardian_phone"}:
-            from .adapters.student_repository import contact_event
-
             changed = {**doc, body.field: value}
             birth = datetime.fromisoformat(doc["birth_date"]).date()
             minor = self.settings.policy().needs_guardian_consent(birth,
@@ -213,16 +221,12 @@ class Desk:
             raise DeskError(409, str(error)) from None
         now = datetime.now(UTC)
         birth = datetime.fromisoformat(doc["birth_date"]).date()
-        from .domain.consent import ConsentRequired
-
         consents = [Consent.model_validate(c) for c in doc.get("consents", [])]
         try:
             consent = consent_for_capture(birth, now, consents, self.settings.policy(),
                                           today=self.settings.current_date())
         except ConsentRequired as error:
             raise DeskError(409, f"capture refused: {error}") from None
-        from .domain.capture import CaptureRejected
-
         try:
             validate_capture(body.biometrics, self.settings.thresholds())
         except CaptureRejected as error:
@@ -287,17 +291,16 @@ class Desk:
         if not recording:
             raise DeskError(409, "nothing captured yet")
         state = RecordingState.model_validate(recording)
-        from .domain.recording import ApprovalRefused
-
         try:
             approved = approve_exceptions(
                 state, supervisor=body.supervisor_id,
                 is_supervisor=body.supervisor_id in self.settings.supervisor_ids(),
                 at=datetime.now(UTC))
             check_submittable(approved)
-        except (ApprovalRefused, ValueError) as error:
-            raise DeskError(409 if not isinstance(error, ApprovalRefused) else 403,
-                            str(error)) from None
+        except ApprovalRefused as error:
+            raise DeskError(403, str(error)) from None
+        except ValueError as error:  # not submittable (e.g. not in 'captured' any more)
+            raise DeskError(409, str(error)) from None
         now = datetime.now(UTC)
         event = self._recorded_event(doc, recording, now, doc["version"] + 1)
         await self._write(doc, {"$set": {
