@@ -35,6 +35,11 @@ async def test_check_in_capture_and_consent_refusals(enrollment_settings, rabbit
         await import_roster(http, roster_csv([READY, YOUNG, ELSEWHERE]))
         ready, young, elsewhere = [await student_id_of(http, r["nisn"])
                                    for r in (READY, YOUNG, ELSEWHERE)]
+        listed = (await http.get(f"/visits/{VISIT_ID}/students")).json()
+        assert {s["student_id"]: s["roster_category"] for s in listed} == {
+            ready: "ready_to_record", young: "not_yet_eligible"}
+        assert all("nik" not in s and s["nik_masked"].count("*") == 8 for s in listed)
+        assert (await http.get("/visits/V-unknown/students")).status_code == 404
 
         async def check_in(student, visit=VISIT_ID):
             return await http.post(f"/students/{student}/check-ins",
