@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from services.printing.adapters import intake_repository, job_repository, stock_repository
 from services.printing.adapters.intake_repository import IntakeLog
 from services.printing.adapters.job_repository import JobRepository
@@ -13,12 +15,14 @@ from services.printing.settings import PrintingSettings
 from services.printing.station import PrintStation
 from shared.service import Runtime, ServiceDefinition, build_app
 
+log = logging.getLogger("jemput.printing")
+
 
 def printer_for(settings: PrintingSettings, unit_id: str):
     """The unit's printer: its own sub-directory of the spool, or its CUPS queue."""
     printer = settings.printer_settings(unit_id)
     if printer.kind == "spool" and settings.spool_dir.is_dir():
-        printer.spool_dir.mkdir(exist_ok=True)  # a missing spool root stays an error
+        printer.spool_dir.mkdir(exist_ok=True)  # a spool root gone missing stays an error
     return build_printer(printer)
 
 
@@ -33,6 +37,12 @@ async def open_station(rt: Runtime) -> None:
         printer_for=lambda unit_id: printer_for(settings, unit_id),
         publish=rt.relay.after_write,
     )
+    if settings.printer == "spool":
+        try:  # the default works out of the box; a spool that cannot be made is a printer error later
+            settings.spool_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.error("cannot create the spool directory", extra={"path": str(settings.spool_dir),
+                                                                   "reason": error.strerror})
     rt.state["station"] = station
     rt.state["intake"] = IntakeLog(rt.db)
 

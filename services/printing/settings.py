@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -22,7 +23,7 @@ SAFE_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 class PrintingSettings(ServiceSettings):
     printer: Literal["spool", "cups"] = Field("spool", alias="PRINTING_PRINTER")
-    spool_dir: Path = Field(Path("var/printing/spool"), alias="PRINTING_SPOOL_DIR",
+    spool_dir: Path = Field(Path(tempfile.gettempdir()) / "jemput-printing-spool", alias="PRINTING_SPOOL_DIR",
                             description="one sub-directory per mobile unit is written under it")
     cups_destination: str | None = Field(None, alias="PRINTING_CUPS_DESTINATION",
                                          description="CUPS queue; `{unit_id}` is replaced by the unit")

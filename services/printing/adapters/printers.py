@@ -118,7 +118,7 @@ class CupsPrinter:
 
 class PrinterSettings(BaseModel):
     kind: Literal["spool", "cups"] = "spool"
-    spool_dir: Path = Path("var/printing/spool")
+    spool_dir: Path = Path(tempfile.gettempdir()) / "jemput-printing-spool"
     cups_destination: str | None = None
     cups_server: str | None = None  # host:port; None: lp's default (CUPS_SERVER, client.conf)
     lp_command: str = "lp"
