@@ -22,6 +22,7 @@ from .domain.card import Card, CardFields, CardImages, CardIssue
 from .domain.office import IssuingOffice
 from .domain.print_job import CardRequest, PrintJob
 from .rendering.card_layout import TooLong, front_texts
+from .settings import SAFE_UNIT
 
 log = logging.getLogger("jemput.printing.handlers")
 consumer = Consumer("printing")
@@ -38,6 +39,8 @@ def _decode(field: str, value: str | None) -> bytes | None:
 
 def card_request(event: CloudEvent, data: ev.CardRequested, office: IssuingOffice) -> CardRequest:
     """The domain's view of a request, or PoisonMessage naming the field and the reason."""
+    if not SAFE_UNIT.fullmatch(data.unit_id):
+        raise PoisonMessage("data.unit_id: only letters, digits, '.', '_' and '-' can name a unit's printer")
     card, address = data.card, data.card.address
     rt, rw = address.rt_rw.split("/")
     try:

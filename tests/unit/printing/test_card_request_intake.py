@@ -52,6 +52,7 @@ def test_fields_are_mapped():
         ({"signature_png_b64": base64.b64encode(b"GIF89a").decode()}, "data.signature: value_error"),
         ({"card": {"name": "SISWA \u0416"}}, "data.card.name: value_error"),
         ({"card": {"name": "W" * 60}}, "data.card.name: 60 characters do not fit on the card"),
+        ({"unit_id": "../unit 1"}, "data.unit_id: only letters, digits"),
     ],
 )
 def test_unprintable_requests_are_poison_naming_the_field(changes, reason):
