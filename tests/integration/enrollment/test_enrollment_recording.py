@@ -249,6 +249,20 @@ async def test_registry_duplicate_and_failure_are_rejections(enrollment_settings
         assert categories == ["duplicate", "failed"]
         assert public.of_type("student.print_ready") == []
 
+        # a failed record may be captured again: a new submission, a new answer
+        failed = next(m["body"]["data"]["student_id"] for m in rejected
+                      if m["body"]["data"]["reason_category"] == "failed")
+        duplicate = next(m["body"]["data"]["student_id"] for m in rejected
+                         if m["body"]["data"]["reason_category"] == "duplicate")
+        simulator.state.config.failed_rate = 0.0
+        again = await http.post(f"/students/{failed}/capture", json=capture_body())
+        assert again.status_code == 200, again.text
+        [ready] = await public.wait_for("student.print_ready")
+        assert ready["body"]["data"]["student_id"] == failed
+        refused = await http.post(f"/students/{duplicate}/capture", json=capture_body())
+        assert refused.status_code == 409
+        assert "cannot go from duplicate to captured" in refused.json()["detail"]["message"]
+
 
 async def test_deferred_print_is_requested_on_the_17th_birthday_across_a_restart(
         enrollment_settings, rabbit_url, topology):
