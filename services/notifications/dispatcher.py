@@ -105,7 +105,12 @@ class Dispatcher:
 
     async def _current(self, delivery: Delivery) -> Delivery | None:
         """The delivery as the directory stands now: None if the recipient has since opted
-        out of the channel; otherwise with their current phone number and language."""
+        out of the channel; otherwise with their current address (and a student's language)."""
+        if delivery.recipient_kind is RecipientKind.SCHOOL and delivery.channel is Channel.EMAIL:
+            school = await self.directory.school(translate.recipient_ref(delivery.recipient_id))
+            if school is not None and school.email:
+                return delivery.model_copy(update={"address": school.email})
+            return delivery
         if delivery.recipient_kind not in (RecipientKind.STUDENT, RecipientKind.GUARDIAN):
             return delivery
         student = await self.directory.student(translate.recipient_ref(delivery.recipient_id))

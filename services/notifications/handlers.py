@@ -99,7 +99,18 @@ async def on_school(event: CloudEvent, data: ev.SchoolData, rt: Runtime) -> None
         "contact": None if contact is None else {"email": contact.email, "phone": contact.phone},
         "last_event_id": event.id,
     }
-    await _directory(rt).keep_school(data.npsn, data.version, fields)
+    directory = _directory(rt)
+    await directory.keep_school(data.npsn, data.version, fields)
+    school = await directory.school(data.npsn)
+    if school is None or school.version != data.version or school.email is None:
+        return
+    # a school whose contact arrives after its visit was booked still hears of it
+    now = _now(rt)
+    for copy in await directory.upcoming_visits(data.npsn, translate.local_date(now).isoformat()):
+        plans = plan_visit_scheduled(copy["last_event_id"], translate.visit_view(copy, school.name), school, [],
+                                     now, settings_of(rt).reminders())
+        await store_plans(rt, plans, copy.get("last_event_type", "visit.scheduled"), None,
+                          about_version=copy.get("version", 0))
 
 
 @consumer.on("student.contact_updated")

@@ -430,3 +430,23 @@ async def test_a_new_phone_number_is_used_for_a_message_still_waiting(
         gateway_sink.set_down(False)
         [got] = await gateway_sink.wait_for(1)
         assert got.body["to"] == "+6281200000077" and "TODAY" in got.body["text"]
+
+
+async def test_a_school_contact_arriving_after_the_booking_still_hears_of_it(
+    notify_settings, rabbit_url, topology, smtp_sink
+):
+    async with running_service("notifications", notify_settings()) as svc:
+        scheduled = e.visit_scheduled("V-6", e.today() + dt.timedelta(days=5))
+        await publish(rabbit_url, topology, scheduled)
+        await eventually(lambda: svc.runtime.db["visits"].find_one({"_id": "V-6"}))
+        await publish(rabbit_url, topology, e.school_registered(), e.school_registered())
+        [mail] = await smtp_sink.wait_for(1)
+        assert mail.subject.startswith("Jadwal perekaman KTP-el di SMAN 99 Contoh")
+        docs = await final_deliveries(svc, 2)
+        assert {(d["kind"], d["status"], d["cause_event_id"]) for d in docs} == {
+            ("visit_scheduled", "sent", scheduled.id), ("visit_reminder", "scheduled", scheduled.id)}
+        updated = e.school_registered(email="kepsek@sman99.example.sch.id", version=2)
+        await publish(rabbit_url, topology, updated)
+        await eventually(lambda: svc.runtime.db["schools"].find_one({"version": 2}))
+        await final_deliveries(svc, 2)
+        assert len(smtp_sink.received()) == 1  # a new address does not repeat the notice
