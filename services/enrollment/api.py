@@ -47,6 +47,7 @@ class StudentView(BaseModel):
     marital_status: str
     roster_category: str
     eligible_on: date | None
+    superseded_by: str | None
     checked_in_at: list[str]
     consents: list[dict[str, Any]]
     corrections: list[dict[str, Any]]
@@ -65,6 +66,7 @@ def view(doc: dict[str, Any]) -> StudentView:
         name=doc["name"], npsn=doc["npsn"], class_name=doc.get("class_name"),
         birth_date=doc["birth_date"], sex=doc["sex"], marital_status=doc["marital_status"],
         roster_category=doc["roster"]["category"], eligible_on=doc["roster"].get("eligible_on"),
+        superseded_by=doc.get("superseded_by"),
         checked_in_at=[c["visit_id"] for c in doc.get("checkins", [])],
         consents=doc.get("consents", []), corrections=doc.get("corrections", []),
         recording_status=recording.get("status"), exceptions=recording.get("exceptions", []),
@@ -171,7 +173,8 @@ def build_api(runtime: Runtime) -> FastAPI:
     async def student_by_nisn(body: NisnLookup) -> StudentView:
         """Find a student by NISN (in the body, so it stays out of access logs)."""
         nisn = body.nisn
-        doc = await runtime.db[STUDENTS].find_one({"nisn": nisn}, {"outbox": 0, "biometrics": 0})
+        doc = await runtime.db[STUDENTS].find_one(
+            {"nisn": nisn, "superseded_by": {"$exists": False}}, {"outbox": 0, "biometrics": 0})
         if doc is None:
             raise HTTPException(404, "no student with this NISN")
         return view(doc)

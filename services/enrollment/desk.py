@@ -128,6 +128,8 @@ class Desk:
         if visit["npsn"] != doc["npsn"]:
             raise DeskError(409, "the student is not on this school's roster")
         category = doc["roster"]["category"]
+        if doc.get("superseded_by"):
+            raise DeskError(409, f"superseded by {doc['superseded_by']} (a corrected roster row)")
         if category == Category.ALREADY_RECORDED:
             raise DeskError(409, "already recorded in the central registry: no new recording")
         if not self._may_record(doc):

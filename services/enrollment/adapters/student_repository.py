@@ -32,6 +32,7 @@ INDEXES = {
     STUDENTS: [
         IndexModel([("nik", ASCENDING)], unique=True, name="nik_unique"),
         IndexModel([("npsn", ASCENDING), ("roster.category", ASCENDING)], name="school_category"),
+        IndexModel([("nisn", ASCENDING)], name="nisn"),
         IndexModel([("recording.status", ASCENDING), ("recording.next_attempt_at", ASCENDING)],
                    name="submission_queue", sparse=True),
         IndexModel([("print_request.state", ASCENDING), ("print_request.due_on", ASCENDING)],
@@ -111,6 +112,8 @@ class StudentRepository:
             written.append(student_id)
         if not written:
             return []
+        if inserts:
+            updates.extend(await self._superseded(inserts, now))
         try:
             if inserts:  # new students: the common case of a first import
                 await self.students.insert_many(inserts, ordered=False)
@@ -121,6 +124,25 @@ class StudentRepository:
                 raise
             raise ConcurrentImport("another import changed these students; import again") from None
         return written
+
+    async def _superseded(self, inserts: list[dict[str, Any]], now: datetime) -> list[UpdateOne]:
+        """A corrected roster may fix a NIK: the student keeps the NISN, so the record under
+        the old NIK is marked superseded by the new one instead of living on as a second
+        student. It stays (with its audit trail) but leaves visit lists and check-in."""
+        new_by_nisn = {doc["nisn"]: doc for doc in inserts}
+        updates = []
+        async for old in self.students.find(
+                {"nisn": {"$in": list(new_by_nisn)}, "superseded_by": {"$exists": False},
+                 "_id": {"$nin": [doc["_id"] for doc in inserts]}},
+                {"nisn": 1, "npsn": 1, "version": 1}):
+            new = new_by_nisn[old["nisn"]]
+            if old["npsn"] != new["npsn"]:
+                continue  # another school's student: the NISN check of the import reports it
+            updates.append(UpdateOne(
+                {"_id": old["_id"], "version": old["version"]},
+                {"$set": {"superseded_by": new["_id"], "superseded_at": now,
+                          "roster.category": "superseded", "version": old["version"] + 1}}))
+        return updates
 
     def _operation(
         self, student_id: str, verdict: RowVerdict, current: dict[str, Any] | None, *,
@@ -150,7 +172,8 @@ class StudentRepository:
         if current is None:
             return {"_id": student_id, **body, "version": version, "created_at": now,
                     "outbox": [e.to_document() for e in events]}
-        update: dict[str, Any] = {"$set": {**body, "version": version}}
+        update: dict[str, Any] = {"$set": {**body, "version": version},
+                                  "$unset": {"superseded_by": "", "superseded_at": ""}}
         if events:
             update["$push"] = outbox_push(*events)
         return UpdateOne({"_id": student_id, "version": current["version"]}, update)

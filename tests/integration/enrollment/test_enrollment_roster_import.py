@@ -138,3 +138,35 @@ async def test_registry_down_during_import_is_a_clear_503(enrollment_settings, s
         simulator.state.up = True
         report = await import_roster(http, hostile_csv(), "h.csv")
         assert report["total"] == len(hostile.ROWS) and report["sums_to_total"]
+
+
+async def test_a_corrected_nik_supersedes_the_old_record_instead_of_duplicating_it(
+        enrollment_settings, rabbit_url, topology):
+    from enrollment_it import roster_csv, student_id_of
+    from enrollment_synthetic import nik, row
+
+    first = row(n=7, birth=hostile.date(2009, 3, 3), serial=70)
+    corrected = {**first, "nik": nik(hostile.date(2009, 3, 3), serial=71)}
+    async with (
+        running_service("enrollment", enrollment_settings()) as service,
+        EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
+        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+    ):
+        await announce_schools_and_visit(rabbit_url, topology, service)
+        await import_roster(http, roster_csv([first]))
+        old_id = await student_id_of(http, first["nisn"])
+        report = await import_roster(http, roster_csv([corrected]))
+        assert report["schools"][HOME_SCHOOL]["ready_to_record"] == 1
+        students = service.runtime.db["students"]
+        active = await students.find({"superseded_by": {"$exists": False}}).to_list()
+        assert [s["nik"] for s in active] == [corrected["nik"]]
+        old = (await http.get(f"/students/{old_id}")).json()
+        assert old["roster_category"] == "superseded" and old["superseded_by"] == active[0]["_id"]
+        listed = (await http.get("/visits/V-it-1/students")).json()
+        assert [s["student_id"] for s in listed] == [active[0]["_id"]]
+        refused = await http.post(f"/students/{old_id}/check-ins",
+                                  json={"visit_id": "V-it-1", "operator_id": "op-1"})
+        assert refused.status_code == 409 and "superseded" in refused.json()["detail"]["message"]
+        # importing the corrected file again changes nothing
+        await import_roster(http, roster_csv([corrected]))
+        assert await students.count_documents({}) == 2
