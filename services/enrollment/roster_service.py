@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -59,11 +59,13 @@ class _Sink:
             self.written(ids)
 
 
-def verified_events(report: RosterReport, roster_id: str, at: datetime) -> list[Any]:
+def verified_events(report: RosterReport, roster_id: str, at: datetime,
+                    known_schools: Collection[str]) -> list[Any]:
+    """`roster.verified` per known school; rows of unknown schools stay in the report."""
     events = []
     for npsn, school in sorted(report.schools.items()):
-        if not (len(npsn) == 8 and npsn.isdigit()):
-            continue  # rows without a usable NPSN belong to no school
+        if npsn not in known_schools:
+            continue
         data = ev.RosterVerified(
             npsn=npsn, roster_id=roster_id, total=school.total,
             already_recorded=school.already_recorded, ready_to_record=school.ready_to_record,
@@ -100,7 +102,7 @@ async def import_roster_file(
             rosters=repository, sink=sink, batch_size=settings.import_batch, on_batch=progress)
     now = datetime.now(UTC)
     await repository.save_roster(roster_id, report.model_dump(mode="json"),
-                                 verified_events(report, roster_id, now), now)
+                                 verified_events(report, roster_id, now, context.known_schools), now)
     if after_write is not None:
         await after_write(ROSTERS, roster_id)
     return roster_id, report

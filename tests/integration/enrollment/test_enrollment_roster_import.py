@@ -53,8 +53,11 @@ async def test_hostile_roster_over_http_publishes_counts_and_contacts(
                     for n, _, c, issues in hostile.ROWS if c == "invalid"}
         assert reasons == expected
 
-        [verified] = [m for m in await public.wait_for("roster.verified", count=2)
-                      if m["body"]["data"]["npsn"] == HOME_SCHOOL]
+        verified_all = await public.wait_for("roster.verified", count=2)
+        [verified] = [m for m in verified_all if m["body"]["data"]["npsn"] == HOME_SCHOOL]
+        # the unknown school's row stays in the report, no event for a school nobody knows
+        assert "99999999" in report["schools"]
+        assert {m["body"]["data"]["npsn"] for m in verified_all} == {HOME_SCHOOL, OTHER_SCHOOL}
         data = verified["body"]["data"]
         assert data["roster_id"] == report["roster_id"]
         assert data["total"] == school["total"] and data["invalid"] == school["invalid"]
