@@ -115,16 +115,16 @@ class PrintStation:
     # -- stock actions (the job's internal outbox towards the stock document) -------------------
 
     async def apply_stock_actions(self, job_id: str | None = None) -> int:
-        if job_id is None:
-            pending = await self.jobs.pending_stock_actions()
-        else:
-            doc = await self.jobs.collection.find_one({"_id": job_id}, {"stock_actions": 1, "unit_id": 1})
-            pending = [doc] if doc and doc.get("stock_actions") else []
+        """Apply the pending stock movements of one job (or of every job) to the stock documents."""
+        pending = await self.jobs.pending_stock_actions(job_id)
         done = 0
         for doc in pending:
             for action in doc["stock_actions"]:
+                def step(stock: BlankStock, action: StockAction = action, job: str = doc["_id"]):
+                    return None, _apply(stock, action, job)
+
                 try:
-                    await self._stock_change(doc["unit_id"], lambda stock, a=action, j=doc["_id"]: (None, _apply(stock, a, j)))
+                    await self._stock_change(doc["unit_id"], step)
                 except StockError as error:  # the ledger refuses: report, do not loop on it forever
                     log.error("stock action refused", extra={"job_id": doc["_id"], "op": action["op"],
                                                              "reason": str(error)})

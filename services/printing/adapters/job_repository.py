@@ -138,9 +138,12 @@ class JobRepository:
             return job
         raise ConcurrentUpdate(f"job {job_id} kept changing; try again")
 
-    async def pending_stock_actions(self, limit: int = 100) -> list[dict[str, Any]]:
-        cursor = self.collection.find({"stock_actions.0": {"$exists": True}},
-                                      {"stock_actions": 1, "unit_id": 1}).limit(limit)
+    async def pending_stock_actions(self, job_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Jobs (one, or any) with stock movements still to apply: `_id`, `unit_id`, `stock_actions`."""
+        query: dict[str, Any] = {"stock_actions.0": {"$exists": True}}
+        if job_id is not None:
+            query["_id"] = job_id
+        cursor = self.collection.find(query, {"stock_actions": 1, "unit_id": 1}).limit(limit)
         return [doc async for doc in cursor]
 
     async def stock_actions_done(self, job_id: str, actions: Sequence[StockAction]) -> None:
