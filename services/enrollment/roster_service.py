@@ -75,6 +75,19 @@ def verified_events(report: RosterReport, roster_id: str, at: datetime,
     return events
 
 
+STORED_DETAILS = 5_000  # per list and school: keeps a roster document far below 16 MB
+
+
+def for_storage(report: dict[str, Any], limit: int = STORED_DETAILS) -> dict[str, Any]:
+    """The report as stored: counts in full, per-row lists cut at `limit` (and said so)."""
+    for school in report["schools"].values():
+        for key in ("not_yet_eligible_rows", "invalid_rows", "warning_rows"):
+            if len(school[key]) > limit:
+                school[f"{key}_omitted"] = len(school[key]) - limit
+                school[key] = school[key][:limit]
+    return report
+
+
 async def import_roster_file(
     path: Path,
     *,
@@ -101,7 +114,7 @@ async def import_roster_file(
             roster.lines(), RosterVerifier(context), source=source, registry=registry,
             rosters=repository, sink=sink, batch_size=settings.import_batch, on_batch=progress)
     now = datetime.now(UTC)
-    await repository.save_roster(roster_id, report.model_dump(mode="json"),
+    await repository.save_roster(roster_id, for_storage(report.model_dump(mode="json")),
                                  verified_events(report, roster_id, now, context.known_schools), now)
     if after_write is not None:
         await after_write(ROSTERS, roster_id)

@@ -138,3 +138,15 @@ async def test_report_never_shows_a_full_nik(hostile_file):
     for row in report.schools[HOME_SCHOOL].not_yet_eligible_rows:
         assert "********" in row.nik_masked
     assert hostile.RECORDED_NIK not in text
+
+
+def test_stored_report_keeps_counts_and_cuts_long_row_lists():
+    from services.enrollment.roster_service import for_storage
+
+    report = {"schools": {"20612345": {
+        "total": 9, "invalid": 9, "invalid_rows": [{"row": n} for n in range(9)],
+        "not_yet_eligible_rows": [], "warning_rows": [{"row": 1}]}}}
+    stored = for_storage(report, limit=4)["schools"]["20612345"]
+    assert stored["invalid"] == 9 and len(stored["invalid_rows"]) == 4
+    assert stored["invalid_rows_omitted"] == 5
+    assert "warning_rows_omitted" not in stored
