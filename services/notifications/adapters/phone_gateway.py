@@ -5,6 +5,7 @@ header. The delivery id travels as `reference` and as the `Idempotency-Key`
 header, so a gateway that honours it never sends a retried message twice.
 """
 
+import json
 import re
 
 import httpx
@@ -57,6 +58,7 @@ class HttpPhoneGateway:
         self._client = httpx.AsyncClient(
             headers=headers, timeout=settings.timeout, limits=limits, transport=transport
         )
+        self._url = httpx.URL(settings.url)  # parsed once, not per message
 
     def body(self, text: OutgoingText) -> dict:
         if not text.channel.is_phone:
@@ -73,7 +75,7 @@ class HttpPhoneGateway:
     async def send(self, text: OutgoingText) -> SendReceipt:
         try:
             response = await self._client.post(
-                self.settings.url, json=self.body(text), headers={"Idempotency-Key": text.reference}
+                self._url, content=json.dumps(self.body(text), separators=(",", ":")).encode(), headers={"Idempotency-Key": text.reference}
             )
         except httpx.TimeoutException as exc:
             raise SendFailure(FailureKind.TRANSIENT, f"gateway timeout ({type(exc).__name__})") from exc
