@@ -12,7 +12,8 @@ Run both as a process (the demo's "SMS gateway and mail server")::
 
 The gateway also takes commands over HTTP: GET /_sink/messages,
 POST /_sink/fail {"count": n, "status": 503}, POST /_sink/down {"down": true},
-POST /_sink/reject {"to": "+62..."}, POST /_sink/reset, GET /_sink/stats.
+POST /_sink/reject {"to": "+62..."}, POST /_sink/slow {"count": n, "seconds": 5},
+POST /_sink/reset, GET /_sink/stats.
 """
 
 import argparse
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -72,6 +73,18 @@ def parse_email(mail_from: str, rcpt_tos: tuple[str, ...], raw: bytes) -> Receiv
     )
 
 
+class _Authenticator:
+    """Accepts one user name and password (AUTH PLAIN / LOGIN)."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self.username, self.password = username.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            self.username, self.password)
+        return AuthResult(success=ok, handled=False)
+
+
 class _SmtpHandler:
     def __init__(self, sink: "SmtpSink") -> None:
         self.sink = sink
@@ -101,7 +114,8 @@ class _SmtpHandler:
 class SmtpSink:
     """aiosmtpd on a local port, keeping every accepted message in `messages`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None, tls_context=None, require_starttls: bool = False) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, tls_context=None,
+                 require_starttls: bool = False, credentials: tuple[str, str] | None = None) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.messages: list[ReceivedEmail] = []
@@ -113,6 +127,9 @@ class SmtpSink:
         self._kwargs: dict[str, Any] = {}
         if tls_context is not None:
             self._kwargs.update(tls_context=tls_context, require_starttls=require_starttls)
+        if credentials is not None:
+            self._kwargs.update(authenticator=_Authenticator(*credentials), auth_required=True,
+                                auth_require_tls=tls_context is not None)
         self._controller: Controller | None = None
 
     def start(self) -> "SmtpSink":
@@ -179,6 +196,8 @@ class _GatewayState:
     answers: dict[str, tuple[int, dict]] = field(default_factory=dict)
     fail_next: int = 0
     fail_status: int = 503
+    slow_next: int = 0
+    slow_seconds: float = 0.0
     down: bool = False
     rejected: set[str] = field(default_factory=set)
     requests: int = 0
@@ -243,6 +262,12 @@ class GatewaySink:
         with self._lock:
             self._state.down = down
 
+    def slow_next(self, count: int, seconds: float) -> None:
+        """Accept (and keep) the next `count` messages but answer only after `seconds`:
+        a client that gives up first has to retry a message that was in fact taken."""
+        with self._lock:
+            self._state.slow_next, self._state.slow_seconds = count, seconds
+
     def reject(self, to: str) -> None:
         with self._lock:
             self._state.rejected.add(to)
@@ -295,6 +320,13 @@ class GatewaySink:
                 s.answers[key] = answer
             return answer
 
+    def _take_delay(self) -> float:
+        with self._lock:
+            if self._state.slow_next > 0:
+                self._state.slow_next -= 1
+                return self._state.slow_seconds
+        return 0.0
+
     def _control(self, method: str, path: str, raw: bytes) -> tuple[int, Any]:
         try:
             body = json.loads(raw) if raw else {}
@@ -306,6 +338,8 @@ class GatewaySink:
             return 200, self.stats()
         if method == "POST" and path == "/_sink/fail":
             self.fail_next(int(body.get("count", 1)), int(body.get("status", 503)))
+        elif method == "POST" and path == "/_sink/slow":
+            self.slow_next(int(body.get("count", 1)), float(body.get("seconds", 5)))
         elif method == "POST" and path == "/_sink/down":
             self.set_down(bool(body.get("down", True)))
         elif method == "POST" and path == "/_sink/reject":
@@ -350,6 +384,9 @@ class GatewaySink:
                     status, payload = 405, {"error": "method_not_allowed"}
                 else:
                     status, payload = self._accept(path, headers, raw)
+                    delay = self._take_delay()
+                    if delay:
+                        await asyncio.sleep(delay)
                 close = headers.get("connection", "").lower() == "close" or version == "HTTP/1.0"
                 await self._respond(writer, status, payload, close=close)
                 if close:

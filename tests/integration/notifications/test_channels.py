@@ -270,3 +270,41 @@ def test_email_channel_is_refused_by_the_phone_gateway(gateway_sink):
     gw = gateway(gateway_sink)
     with pytest.raises(ValueError, match="sms and whatsapp"):
         gw.body(text(channel=Channel.EMAIL))
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_smtp_login_and_refused_credentials():
+    with SmtpSink(credentials=("jemput", "rahasia")) as sink:
+        good = SmtpEmailSender(SmtpSettings(host=sink.host, port=sink.port, tls="none", username="jemput",
+                                            password="rahasia"))
+        try:
+            await good.send(email())
+        finally:
+            await good.close()
+        bad = SmtpEmailSender(SmtpSettings(host=sink.host, port=sink.port, tls="none", username="jemput",
+                                           password="salah"))
+        with pytest.raises(SendFailure) as err:
+            await bad.send(email(ref="d-2"))
+        await bad.close()
+        assert err.value.kind is FailureKind.PERMANENT and err.value.code == 535
+        anonymous = SmtpEmailSender(SmtpSettings(host=sink.host, port=sink.port, tls="none"))
+        with pytest.raises(SendFailure) as err:
+            await anonymous.send(email(ref="d-3"))
+        await anonymous.close()
+        assert err.value.kind is FailureKind.PERMANENT
+        assert [m.message_id for m in sink.received()] == ["<d-1@jemput>"]
+
+
+async def test_lost_answer_then_retry_is_sent_once(gateway_sink):
+    gw = gateway(gateway_sink, timeout=0.3)
+    gateway_sink.slow_next(1, 2.0)
+    try:
+        with pytest.raises(SendFailure) as err:
+            await gw.send(text(ref="slow-1"))
+        assert err.value.kind is FailureKind.TRANSIENT and "timeout" in err.value.reason
+        again = await gw.send(text(ref="slow-1"))  # the retry a dispatcher makes after back-off
+    finally:
+        await gw.close()
+    assert len(gateway_sink.messages) == 1
+    assert again.provider_id == gateway_sink.messages[0].provider_id
+    assert gateway_sink.stats()["duplicates"] == 1

@@ -450,3 +450,32 @@ async def test_a_school_contact_arriving_after_the_booking_still_hears_of_it(
         await eventually(lambda: svc.runtime.db["schools"].find_one({"version": 2}))
         await final_deliveries(svc, 2)
         assert len(smtp_sink.received()) == 1  # a new address does not repeat the notice
+
+
+async def test_a_message_that_cannot_be_rendered_fails_at_once(notify_settings, rabbit_url, topology):
+    from services.notifications.adapters.repository import DeliveryRepository
+    from services.notifications.domain.contacts import Recipient, RecipientKind
+    from services.notifications.domain.delivery import Delivery
+    from services.notifications.domain.language import Channel
+    from services.notifications.domain.messages import MessageKind
+    from services.notifications.domain.planning import PlannedMessage
+    from services.notifications.domain.views import StockLowView
+
+    async with (
+        running_service("notifications", notify_settings()) as svc,
+        EventTap(rabbit_url, topology.exchange_name("events")) as tap,
+    ):
+        view = StockLowView(unit_id="U1", unit_name="Unit 1", remaining=1, threshold=5, as_of=e.now())
+        plan = PlannedMessage(
+            cause_event_id="00000000-0000-4000-8000-000000000001", kind=MessageKind.STOCK_LOW, view=view,
+            recipient=Recipient(recipient_id="operations:ops@dukcapil.example.go.id", kind=RecipientKind.OPERATIONS,
+                                channel=Channel.EMAIL, address="ops@dukcapil.example.go.id"),
+            due_at=e.now(), about="unit:U1")
+        broken = Delivery.from_plan(plan, e.now(), cause_type="stock.low").model_copy(
+            update={"view": {"unit_id": "U1"}})  # a stored view the template cannot use
+        assert await DeliveryRepository(svc.runtime.db).insert_one(broken)
+        svc.runtime.state["dispatcher_wakeup"].set()
+        [failed] = await tap.wait_for("notification.failed")
+        assert failed["body"]["data"]["reason"] == "cannot render: ValidationError"
+        [doc] = await final_deliveries(svc, 1)
+        assert doc["status"] == "failed" and doc["attempts"] == 1
