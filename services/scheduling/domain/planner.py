@@ -439,20 +439,27 @@ def _score(p: tuple[_Item, _Item], q: tuple[_Item, _Item]) -> tuple[int, float]:
     return (_same(*p) + _same(*q), -round(_apart(*p) + _apart(*q), 3))
 
 
-def _improve_locality(bins: list[list[_Item]], capacity: int, limit: int = 3000) -> list[list[_Item]]:
+def _improve_locality(bins: list[list[_Item]], capacity: int, distance_limit: int = 200) -> list[list[_Item]]:
     """Swap partners between shared days while that puts more days inside one kecamatan, or
-    (as many inside) shortens the trips between schools of different kecamatan. Same number
-    of days, capacity kept."""
+    (for small plans, as many inside) shortens the trips between schools of different
+    kecamatan. Same number of days, capacity kept."""
     pairs = [(b[0], b[1]) for b in bins if len(b) == 2]
-    if len(pairs) > limit:
-        return bins
+    by_kec: dict[str, set[int]] = defaultdict(set)
+    for k, (a, b) in enumerate(pairs):
+        by_kec[a.demand.kec_key].add(k)
+        by_kec[b.demand.kec_key].add(k)
+    use_distance = len(pairs) <= distance_limit
     for _ in range(20):
         improved = False
         for x in range(len(pairs)):
             a, b = pairs[x]
             if _same(a, b):
                 continue
-            for y in range(len(pairs)):
+            if use_distance:
+                candidates = range(len(pairs))
+            else:  # only days holding a school of a's or b's kecamatan can help
+                candidates = sorted(by_kec[a.demand.kec_key] | by_kec[b.demand.kec_key])
+            for y in candidates:
                 if y == x:
                     continue
                 c, d = pairs[y]
@@ -460,10 +467,18 @@ def _improve_locality(bins: list[list[_Item]], capacity: int, limit: int = 3000)
                 for p1, p2 in (((a, c), (b, d)), ((a, d), (b, c))):
                     if (p1[0].count + p1[1].count <= capacity and p2[0].count + p2[1].count <= capacity
                             and _score(p1, p2) > now):
+                        for k, pair in ((x, pairs[x]), (y, pairs[y])):
+                            for it in pair:
+                                by_kec[it.demand.kec_key].discard(k)
                         pairs[x], pairs[y] = p1, p2
+                        for k, pair in ((x, p1), (y, p2)):
+                            for it in pair:
+                                by_kec[it.demand.kec_key].add(k)
                         a, b = p1
                         improved = True
                         break
+                if _same(a, b):
+                    break
         if not improved:
             break
     return [b for b in bins if len(b) != 2] + [list(p) for p in pairs]
