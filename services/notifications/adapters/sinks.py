@@ -457,10 +457,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--smtp-port", type=int, default=8025)
     parser.add_argument("--http-port", type=int, default=8090)
-    parser.add_argument("--auth-header", default=None)
-    parser.add_argument("--auth-value", default=None)
+    parser.add_argument("--auth-header", default=None, help="gateway: header to require, e.g. Authorization")
+    parser.add_argument("--auth-value", default=None, help="gateway: its value, e.g. 'Bearer demo'")
+    parser.add_argument("--smtp-user", default=None, help="SMTP: require this login (with --smtp-password)")
+    parser.add_argument("--smtp-password", default=None)
     args = parser.parse_args(argv)
-    smtp = SmtpSink(args.host, args.smtp_port).start()
+    credentials = (args.smtp_user, args.smtp_password) if args.smtp_user and args.smtp_password else None
+    smtp = SmtpSink(args.host, args.smtp_port, credentials=credentials).start()
     gateway = GatewaySink(args.host, args.http_port, args.auth_header, args.auth_value,
                           extra_stats=lambda: {"emails": len(smtp.messages)})
     print(json.dumps({"smtp": f"{args.host}:{smtp.port}", "gateway": gateway.url}), flush=True)

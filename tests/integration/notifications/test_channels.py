@@ -308,3 +308,33 @@ async def test_lost_answer_then_retry_is_sent_once(gateway_sink):
     assert len(gateway_sink.messages) == 1
     assert again.provider_id == gateway_sink.messages[0].provider_id
     assert gateway_sink.stats()["duplicates"] == 1
+
+
+async def test_sinks_run_as_a_process_for_the_demo():
+    import json
+    import subprocess
+    import sys
+
+    smtp_port, http_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.notifications.adapters.sinks", "--smtp-port", str(smtp_port),
+         "--http-port", str(http_port), "--auth-header", "Authorization", "--auth-value", "Bearer demo"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        started = json.loads(await asyncio.to_thread(proc.stdout.readline))
+        assert started == {"smtp": f"127.0.0.1:{smtp_port}", "gateway": f"http://127.0.0.1:{http_port}/messages"}
+        sender = SmtpEmailSender(SmtpSettings(host="127.0.0.1", port=smtp_port, tls="none"))
+        gw = HttpPhoneGateway(GatewaySettings(url=started["gateway"], auth_value="Bearer demo"))
+        try:
+            await sender.send(email())
+            await gw.send(text())
+        finally:
+            await sender.close()
+            await gw.close()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as control:
+            stats = (await control.get("/_sink/stats")).json()
+        assert (stats["emails"], stats["received"]) == (1, 1)
+    finally:
+        proc.terminate()
+        proc.wait(10)
