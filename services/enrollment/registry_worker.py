@@ -71,32 +71,46 @@ class RegistryWorker:
             projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
 
     async def submit_due(self) -> int:
-        """Submit every record that is due; returns how many got an answer."""
+        """Submit every record that is due, a few at a time; returns how many got an answer.
+        A pass stops at the first sign that the central system is down."""
         answered = 0
-        while (doc := await self.claim(datetime.now(UTC))) is not None:
-            recording = doc["recording"]
-            submission = Submission(
-                submission_id=recording["submission_id"], nik=doc["nik"], name=doc["name"],
-                birth_date=date.fromisoformat(doc["birth_date"]), sex=doc["sex"],
-                npsn=doc["npsn"], biometrics_digest=doc["biometrics"]["digest"])
-            try:
-                answer = await self.gateway.submit(submission)
-            except RegistryUnavailable as error:
-                delay = self.retry_delay(recording["attempts"])
-                log.warning("central registry unavailable; retrying later",
-                            extra={"student_id": doc["_id"], "retry_in_s": delay.total_seconds(),
-                                   "error": str(error)})
-                await self.students.update_one(
-                    {"_id": doc["_id"], "recording.submission_id": submission.submission_id,
-                     "recording.status": RecordingStatus.SUBMITTED.value},
-                    {"$set": {"recording.next_attempt_at": datetime.now(UTC) + delay}})
-                return answered  # the registry is down: stop this pass
-            except RegistryRejected as error:
-                answer = RegistryAnswer(submission_id=submission.submission_id, outcome="failed",
-                                        reason=f"refused by the central system: {error}"[:200])
-            if await self.apply_answer(doc["_id"], answer):
-                answered += 1
-        return answered
+        while True:
+            docs = []
+            for _ in range(self.settings.submit_concurrency):
+                doc = await self.claim(datetime.now(UTC))
+                if doc is None:
+                    break
+                docs.append(doc)
+            if not docs:
+                return answered
+            results = await asyncio.gather(*(self._submit_one(doc) for doc in docs))
+            answered += sum(1 for r in results if r is True)
+            if any(r is None for r in results):
+                return answered
+
+    async def _submit_one(self, doc: dict[str, Any]) -> bool | None:
+        """True: answer applied; False: answered already; None: the registry is down."""
+        recording = doc["recording"]
+        submission = Submission(
+            submission_id=recording["submission_id"], nik=doc["nik"], name=doc["name"],
+            birth_date=date.fromisoformat(doc["birth_date"]), sex=doc["sex"],
+            npsn=doc["npsn"], biometrics_digest=doc["biometrics"]["digest"])
+        try:
+            answer = await self.gateway.submit(submission)
+        except RegistryUnavailable as error:
+            delay = self.retry_delay(recording["attempts"])
+            log.warning("central registry unavailable; retrying later",
+                        extra={"student_id": doc["_id"], "retry_in_s": delay.total_seconds(),
+                               "error": str(error)})
+            await self.students.update_one(
+                {"_id": doc["_id"], "recording.submission_id": submission.submission_id,
+                 "recording.status": RecordingStatus.SUBMITTED.value},
+                {"$set": {"recording.next_attempt_at": datetime.now(UTC) + delay}})
+            return None
+        except RegistryRejected as error:
+            answer = RegistryAnswer(submission_id=submission.submission_id, outcome="failed",
+                                    reason=f"refused by the central system: {error}"[:200])
+        return await self.apply_answer(doc["_id"], answer)
 
     async def apply_answer(self, student_id: str, answer: RegistryAnswer) -> bool:
         """Record the answer once: guarded by submission id and 'submitted' status."""

@@ -18,6 +18,7 @@ class EnrollmentSettings(ServiceSettings):
     registry_attempts: int = Field(3, alias="JEMPUT_REGISTRY_ATTEMPTS", ge=1)
     registry_backoff_base_s: float = Field(0.5, alias="JEMPUT_REGISTRY_BACKOFF_BASE_S", ge=0)
     registry_backoff_max_s: float = Field(60.0, alias="JEMPUT_REGISTRY_BACKOFF_MAX_S", ge=0)
+    submit_concurrency: int = Field(8, alias="JEMPUT_SUBMIT_CONCURRENCY", ge=1, le=100)
     submit_sweep_s: float = Field(2.0, alias="JEMPUT_SUBMIT_SWEEP_S", gt=0)
     print_sweep_s: float = Field(60.0, alias="JEMPUT_PRINT_SWEEP_S", gt=0)
 
