@@ -14,7 +14,7 @@ import yaml
 from shared.service import build_app
 from shared.testing import definition_of
 
-SERVICES = ("scheduling", "enrollment", "printing", "notifications")
+SERVICES = ("scheduling", "enrollment", "printing", "notifications", "dashboard")
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
 # fixed, environment-independent settings: the document describes the default deployment
 DOC_SETTINGS = {

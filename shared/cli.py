@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-SERVICES = ("scheduling", "enrollment", "printing", "notifications")
+SERVICES = ("scheduling", "enrollment", "printing", "notifications", "dashboard")
 
 cli = typer.Typer(help="Jemput: ID-card outreach programmes.", no_args_is_help=True, add_completion=False)
 console = Console()

@@ -28,6 +28,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
     "printing": ("card.requested",),
     "notifications": ("school.registered", "school.updated", "visit.scheduled", "visit.rescheduled", "visit.cancelled", "student.contact_updated", "student.recorded", "student.enrollment_rejected", "card.printed", "certificate.issued", "stock.low"),
+    "dashboard": ("school.registered", "school.updated", "roster.verified", "visit.scheduled", "visit.rescheduled", "visit.cancelled", "visit.started", "visit.completed", "student.recorded", "card.printed", "card.handed_over", "certificate.issued", "stock.low"),
 }
 
 UNROUTED_MAX_LENGTH = 100_000

@@ -1,0 +1,1 @@
+"""The operations dashboard: public events in, figures and a page out."""
