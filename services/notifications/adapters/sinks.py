@@ -170,7 +170,7 @@ class SmtpSink:
         with self._lock:
             self.messages.clear()
 
-    async def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedEmail]:
+    async def wait_for(self, count: int, timeout: float = 30.0) -> list[ReceivedEmail]:
         deadline = time.monotonic() + timeout
         while len(self.messages) < count:
             if time.monotonic() > deadline:
@@ -276,7 +276,7 @@ class GatewaySink:
         with self._lock:
             self._state = _GatewayState()
 
-    async def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedText]:
+    async def wait_for(self, count: int, timeout: float = 30.0) -> list[ReceivedText]:
         deadline = time.monotonic() + timeout
         while len(self._state.messages) < count:
             if time.monotonic() > deadline:

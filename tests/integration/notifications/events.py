@@ -109,7 +109,7 @@ async def publish(url: str, topology, *events: Any) -> None:
             )
 
 
-async def eventually(predicate, timeout: float = 20.0, interval: float = 0.1):
+async def eventually(predicate, timeout: float = 30.0, interval: float = 0.1):
     async with asyncio.timeout(timeout):
         while not (result := await predicate()):
             await asyncio.sleep(interval)

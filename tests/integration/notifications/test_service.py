@@ -59,7 +59,7 @@ async def test_visit_scheduled_tells_school_students_and_minors_guardians(
         scheduled = e.visit_scheduled("V-1", visit_date)
         await publish(rabbit_url, topology, scheduled)
 
-        await tap.wait_for("notification.sent", count=4)
+        await tap.wait_for("notification.sent", count=4, timeout=30)
         [mail] = await smtp_sink.wait_for(1)
         texts = await gateway_sink.wait_for(3)
 
@@ -95,7 +95,7 @@ async def test_duplicated_events_send_once(notify_settings, rabbit_url, topology
         recorded = e.student_recorded(MINOR)
         scheduled = e.visit_scheduled("V-2", e.today() + dt.timedelta(days=1))
         await publish(rabbit_url, topology, recorded, recorded, scheduled, scheduled, recorded)
-        await tap.wait_for("notification.sent", count=2 + 1 + 3)
+        await tap.wait_for("notification.sent", count=2 + 1 + 3, timeout=30)
         await final_deliveries(svc, 2 + 1 + 3)  # booked for tomorrow: no separate day-before email
         assert len(gateway_sink.messages) == 5  # 2 recorded (student, guardian) + 3 reminders
         assert len(smtp_sink.received()) == 1
@@ -124,7 +124,7 @@ async def test_gateway_down_then_up_delivers_each_message_exactly_once(
         assert gateway_sink.messages == []
         gateway_sink.set_down(False)
 
-        await tap.wait_for("notification.sent", count=3)
+        await tap.wait_for("notification.sent", count=3, timeout=30)
         docs = await final_deliveries(svc, 3)
         assert {d["status"] for d in docs} == {"sent"}
         assert all(d["history"][-1]["outcome"] == "sent" and d["history"][0]["outcome"] == "transient" for d in docs)
@@ -195,7 +195,7 @@ async def test_permanent_failure_is_recorded_and_published(notify_settings, rabb
         await directory(rabbit_url, topology, svc, both_students()[0])
         cause = e.enrollment_rejected(ADULT)
         await publish(rabbit_url, topology, cause)
-        [failed] = await tap.wait_for("notification.failed")
+        [failed] = await tap.wait_for("notification.failed", timeout=30)
         data = failed["body"]["data"]
         assert data["reason"] == "gateway HTTP 400 invalid_number" and data["attempts"] == 1
         assert data["cause_event_id"] == cause.id and data["cause_type"] == "student.enrollment_rejected"
@@ -275,7 +275,7 @@ async def test_deliveries_survive_a_restart(notify_settings, rabbit_url, topolog
     gateway_sink.set_down(False)
     assert gateway_sink.messages == []
     async with running_service("notifications", settings) as again:
-        await gateway_sink.wait_for(3, timeout=20)
+        await gateway_sink.wait_for(3)
         docs = await final_deliveries(again, 5)
         assert Counter(d["status"] for d in docs) == {"sent": 3 + 1, "scheduled": 1}
         assert Counter(m.body["reference"] for m in gateway_sink.messages).most_common(1)[0][1] == 1
@@ -475,7 +475,7 @@ async def test_a_message_that_cannot_be_rendered_fails_at_once(notify_settings, 
             update={"view": {"unit_id": "U1"}})  # a stored view the template cannot use
         assert await DeliveryRepository(svc.runtime.db).insert_one(broken)
         svc.runtime.state["dispatcher_wakeup"].set()
-        [failed] = await tap.wait_for("notification.failed")
+        [failed] = await tap.wait_for("notification.failed", timeout=30)
         assert failed["body"]["data"]["reason"] == "cannot render: ValidationError"
         [doc] = await final_deliveries(svc, 1)
         assert doc["status"] == "failed" and doc["attempts"] == 1
