@@ -18,7 +18,8 @@ from shared.service import Runtime
 
 from .adapters.central_registry import RegistryUnavailable
 from .adapters.student_repository import STUDENTS
-from .desk import Approval, CaptureIn, CheckIn, ConsentIn, Correction, DeskError, Withdrawal
+from .desk import DeskError
+from .desk_requests import Approval, CaptureIn, CheckIn, ConsentIn, Correction, Withdrawal
 from .domain.nik import mask_nik
 from .domain.roster import Category, RosterFormatError
 from .roster_service import import_roster_file

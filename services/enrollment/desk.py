@@ -7,22 +7,29 @@ import hashlib
 import io
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from PIL import Image
-from pydantic import BaseModel, Field
 
 from shared.events import models as ev
 from shared.events import new_event
 
 from .adapters.biometric_vault import BiometricVault
 from .adapters.student_repository import STUDENTS, StudentRepository, contact_event
+from .desk_requests import (
+    CORRECTABLE,
+    Approval,
+    CaptureIn,
+    CheckIn,
+    ConsentIn,
+    Correction,
+    Withdrawal,
+)
 from .domain import cells
 from .domain.capture import CapturePayload, CaptureRejected, validate_capture
 from .domain.cells import MaritalStatus
 from .domain.consent import (
     Consent,
-    ConsentMethod,
     ConsentRequired,
     accept_consent,
     consent_for_capture,
@@ -46,57 +53,6 @@ class DeskError(Exception):
         super().__init__(message)
         self.status = status
         self.problems = problems or []
-
-
-class CheckIn(BaseModel):
-    visit_id: str = Field(min_length=1)
-    operator_id: str = Field(min_length=1)
-
-
-class ConsentIn(BaseModel):
-    guardian_name: str = Field(min_length=1, max_length=100)
-    relationship: str = Field(min_length=1, max_length=40)
-    method: ConsentMethod
-    reference: str = Field(min_length=3, max_length=80)
-    given_at: datetime
-    operator_id: str = Field(min_length=1)
-
-
-class Withdrawal(BaseModel):
-    operator_id: str = Field(min_length=1)
-    reason: str | None = Field(None, max_length=200)
-
-
-CORRECTABLE = ("name", "birth_place", "class_name", "phone", "guardian_name", "guardian_phone",
-               "marital_status")
-
-
-class Correction(BaseModel):
-    field: Literal["name", "birth_place", "class_name", "phone", "guardian_name",
-                   "guardian_phone", "marital_status"]
-    value: str | None
-    operator_id: str = Field(min_length=1)
-    reason: str = Field(min_length=3, max_length=200)
-
-
-class CardDetails(BaseModel):
-    """Biodata confirmed at the desk for the card (from the family card, KK)."""
-
-    address: ev.CardAddress
-    religion: str = Field(min_length=1, max_length=30)
-    blood_type: Literal["A", "B", "AB", "O", "-"] = "-"
-    birth_place: str | None = Field(None, min_length=1, max_length=60)
-
-
-class CaptureIn(BaseModel):
-    visit_id: str = Field(min_length=1)
-    operator_id: str = Field(min_length=1)
-    card_details: CardDetails
-    biometrics: CapturePayload
-
-
-class Approval(BaseModel):
-    supervisor_id: str = Field(min_length=1)
 
 
 class Desk:
@@ -321,4 +277,5 @@ def _as_png(data: bytes) -> bytes:
         return buffer.getvalue()
 
 
-__all__ = ["CORRECTABLE", "STUDENTS", "Desk", "DeskError"]
+__all__ = ["CORRECTABLE", "STUDENTS", "Approval", "CaptureIn", "CheckIn", "ConsentIn",
+           "Correction", "Desk", "DeskError", "Withdrawal"]
