@@ -332,13 +332,19 @@ def _pool_runs(
         bins = _pair_kecamatan_first(items, capacity)
     if full_days + len(bins) > slots and settings.share_across_kecamatan:
         bins = _pair_greedy(items, capacity)
+    if full_days + len(bins) > slots:
+        # Pairing whole schools needs more days than there are. Days where two whole schools
+        # fill the unit (almost) exactly stay; every other school goes into one chain (each
+        # day = end of one school + start of the next), large schools serving as filler.
+        keep = _tight_pairs([it for it in items if it.block is None], capacity, max(1, capacity // 50),
+                            same_kecamatan_only=not settings.share_across_kecamatan)
+        kept = {id(it.demand) for b in keep for it in b}
+        chain = [_Item(d, n, pos) for pos, (d, n) in enumerate(share) if n > 0 and id(d) not in kept]
+        singles = [_Run([_Job([(it.demand, it.count) for it in b])], min(it.pos for it in b)) for b in keep]
+        singles.sort(key=lambda r: r.pos)
+        return [], singles, chain
     if settings.share_across_kecamatan:
         bins = _improve_locality(bins, capacity)
-    if full_days + len(bins) > slots:
-        # Pairing whole schools needs more days than there are: lay every school of this
-        # class in one chain instead (each day = end of one school + start of the next).
-        chain = [_Item(d, n, pos) for pos, (d, n) in enumerate(share) if n > 0]
-        return [], [], chain
     chain: list[_Item] = []
     singles: list[_Run] = []
     for b in bins:
@@ -377,6 +383,38 @@ def _two_pointer(items: list[_Item], capacity: int) -> tuple[list[list[_Item]], 
             alone.append(ordered[i])
         i += 1
     return pairs, alone
+
+
+def _tight_pairs(
+    items: list[_Item], capacity: int, slack: int, *, same_kecamatan_only: bool = False
+) -> list[list[_Item]]:
+    """Pairs of whole schools that fill a day to within ``slack`` students (largest first,
+    the partner from the same kecamatan when there is one of the right size)."""
+    buckets: dict[int, list[_Item]] = defaultdict(list)
+    for it in sorted(items, key=lambda it: (it.count, -it.pos)):
+        buckets[it.count].append(it)
+    used: set[int] = set()
+    pairs: list[list[_Item]] = []
+    for it in sorted(items, key=lambda it: (-it.count, it.pos)):
+        if id(it) in used:
+            continue
+        for target in range(capacity - it.count, capacity - it.count - slack - 1, -1):
+            bucket = buckets.get(target)
+            if not bucket:
+                continue
+            while bucket and id(bucket[-1]) in used:
+                bucket.pop()
+            candidates = [b for b in (bucket if same_kecamatan_only else bucket[-8:])
+                          if b is not it and id(b) not in used
+                          and (not same_kecamatan_only or b.demand.kec_key == it.demand.kec_key)]
+            if not candidates:
+                continue
+            partner = next((b for b in candidates if b.demand.kec_key == it.demand.kec_key), candidates[-1])
+            used.add(id(it))
+            used.add(id(partner))
+            pairs.append([it, partner])
+            break
+    return pairs
 
 
 def _pair_by_kecamatan(items: list[_Item], capacity: int, settings: PlannerSettings) -> list[list[_Item]]:
@@ -739,24 +777,38 @@ def _spill(
     """Place what did not fit where it was packed: a free day anywhere, else free sessions."""
     if not homeless:
         return []
-    by_day: list[list[int]] = [[] for _ in days]
+    free_days: list[list[int]] = [[] for _ in days]  # units with nothing on that day
+    open_sessions: list[list[int]] = [[] for _ in days]  # units with one school and room left
+    room_left = 0
     for ui, unit in enumerate(units):
         for di in unit.days:
-            by_day[di].append(ui)
+            load = loads.get((ui, di))
+            if not taken[ui][di] and (load is None or not load.demands):
+                free_days[di].append(ui)
+                room_left += unit.capacity
+            elif load is not None and len(load.demands) == 1 and load.used < unit.capacity:
+                open_sessions[di].append(ui)
+                room_left += unit.capacity - load.used
+    if room_left < sum(job.load for job in homeless):
+        # hopeless within this horizon: say so at once (the caller tries a longer one)
+        return _leftover_demands(homeless)
     left: dict[int, tuple[_Demand, int]] = {}
     for job in homeless:
-        done = False
+        placed = False
         for di, day in enumerate(days):
-            if not _open(job, day):
+            if not free_days[di] or not _open(job, day):
                 continue
-            for ui in by_day[di]:
-                if not taken[ui][di] and units[ui].capacity >= job.load:
+            for k, ui in enumerate(free_days[di]):
+                if units[ui].capacity >= job.load:
                     _commit(ui, di, job, taken, loads, pieces)
-                    done = True
+                    free_days[di].pop(k)
+                    if len(job.pieces) == 1 and job.load < units[ui].capacity:
+                        open_sessions[di].append(ui)
+                    placed = True
                     break
-            if done:
+            if placed:
                 break
-        if not done:
+        if not placed:
             for d, count in job.pieces:
                 prev = left.get(id(d))
                 left[id(d)] = (d, count + (prev[1] if prev else 0))
@@ -767,7 +819,7 @@ def _spill(
                 break
             if day in d.closed:
                 continue
-            for ui in by_day[di]:
+            for ui in list(open_sessions[di]) + list(free_days[di]):
                 cap = units[ui].capacity
                 load = loads.get((ui, di))
                 if load is None:
@@ -781,17 +833,36 @@ def _spill(
                 take = min(count, cap - load.used)
                 if load.demands and take < min(settings.min_split_students, count):
                     continue
+                was_free = not load.demands
                 taken[ui][di] = 1
                 count -= take
                 load.used += take
                 load.demands.append(d)
                 pieces.append(_Piece(d, ui, di, take))
+                if was_free:
+                    free_days[di].remove(ui)
+                    if load.used < cap:
+                        open_sessions[di].append(ui)
+                elif ui in open_sessions[di]:
+                    open_sessions[di].remove(ui)
                 if count <= 0:
                     break
         if count > 0:
             d.remaining = count
             still.append(d)
     return still
+
+
+def _leftover_demands(jobs: list[_Job]) -> list[_Demand]:
+    left: dict[int, _Demand] = {}
+    counts: dict[int, int] = defaultdict(int)
+    for job in jobs:
+        for d, count in job.pieces:
+            left[id(d)] = d
+            counts[id(d)] += count
+    for key, d in left.items():
+        d.remaining = counts[key]
+    return list(left.values())
 
 
 def _build_plan(
