@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -96,15 +97,18 @@ def build_api(runtime: Runtime) -> FastAPI:
     async def list_deliveries(
         recipient_id: str | None = Query(None, description="e.g. student:S-1, guardian:S-1:guardian, school:20612345"),
         cause_event_id: str | None = Query(None, description="the event that caused the messages"),
+        student_id: str | None = Query(None, description="a student and their guardians together"),
         status: DeliveryStatus | None = None,
         limit: int = Query(100, ge=1, le=1000),
     ) -> list[DeliveryOut]:
-        """Deliveries by recipient or by cause (newest first)."""
-        if recipient_id is None and cause_event_id is None:
-            raise HTTPException(422, "give recipient_id or cause_event_id")
+        """Deliveries by recipient (or by student, guardians included) or by cause, newest first."""
+        if recipient_id is None and cause_event_id is None and student_id is None:
+            raise HTTPException(422, "give recipient_id, student_id or cause_event_id")
         query: dict[str, Any] = {}
         if recipient_id is not None:
             query["recipient_id"] = recipient_id
+        elif student_id is not None:
+            query["recipient_id"] = {"$regex": f"^(student|guardian):{re.escape(student_id)}(:[^:]+)?$"}
         if cause_event_id is not None:
             query["cause_event_id"] = cause_event_id
         if status is not None:

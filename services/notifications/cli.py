@@ -54,13 +54,15 @@ def _table(rows: list[dict[str, Any]]) -> Table:
 def deliveries(
     recipient: Annotated[str | None, typer.Option(help="recipient id, e.g. student:S-1 or school:20612345")] = None,
     cause: Annotated[str | None, typer.Option(help="the id of the event that caused the messages")] = None,
+    student: Annotated[str | None, typer.Option(help="a student id: the student's and guardians' messages")] = None,
     status: Annotated[str | None, typer.Option(help="scheduled | sending | sent | failed | suppressed | cancelled")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
-    """Deliveries by recipient or by cause."""
-    if recipient is None and cause is None:
-        raise typer.BadParameter("give --recipient or --cause")
-    params = {k: v for k, v in {"recipient_id": recipient, "cause_event_id": cause, "status": status}.items() if v}
+    """Deliveries by recipient, by student (guardians included) or by cause."""
+    if recipient is None and cause is None and student is None:
+        raise typer.BadParameter("give --recipient, --student or --cause")
+    params = {k: v for k, v in {"recipient_id": recipient, "student_id": student, "cause_event_id": cause,
+                                "status": status}.items() if v}
     rows = _call("GET", "/deliveries", params=params)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))

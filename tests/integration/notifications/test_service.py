@@ -295,6 +295,8 @@ async def test_operator_api(notify_settings, rabbit_url, topology, gateway_sink)
             d = by_cause[0]
             assert d["status"] == "sent" and d["address"] == "+62812****0001" and d["segments"] == 1
             assert (await http.get("/deliveries")).status_code == 422
+            with_guardians = (await http.get("/deliveries", params={"student_id": ADULT})).json()
+            assert [x["delivery_id"] for x in with_guardians] == [d["delivery_id"]]
             assert (await http.get(f"/deliveries/{d['delivery_id']}")).json()["kind"] == "card_printed"
             assert (await http.get("/deliveries/nope")).status_code == 404
 
@@ -365,7 +367,7 @@ async def test_cli_lists_resends_and_previews(notify_settings, rabbit_url, topol
         listed = await run("notify", "deliveries", "--cause", cause.id, "--json")
         assert listed.exit_code == 0, listed.output
         assert [d["delivery_id"] for d in json.loads(listed.output)] == [doc["_id"]]
-        table = await run("notify", "deliveries", "--recipient", f"student:{ADULT}")
+        table = await run("notify", "deliveries", "--student", ADULT)
         assert "card_printed" in table.output and "sent" in table.output
 
         resent = await run("notify", "resend", doc["_id"], "--key", "cli-1")
@@ -479,3 +481,14 @@ async def test_a_message_that_cannot_be_rendered_fails_at_once(notify_settings, 
         assert failed["body"]["data"]["reason"] == "cannot render: ValidationError"
         [doc] = await final_deliveries(svc, 1)
         assert doc["status"] == "failed" and doc["attempts"] == 1
+
+
+async def test_deliveries_of_a_student_include_the_guardians(notify_settings, rabbit_url, topology, gateway_sink):
+    async with running_service("notifications", notify_settings()) as svc:
+        other = e.contact_updated(f"{MINOR}0", "081200000010", minor=False)  # an id that starts the same
+        await directory(rabbit_url, topology, svc, both_students()[1], other)
+        await publish(rabbit_url, topology, e.card_printed(MINOR), e.card_printed(f"{MINOR}0"))
+        await final_deliveries(svc, 3)
+        async with httpx.AsyncClient(base_url=svc.url) as http:
+            rows = (await http.get("/deliveries", params={"student_id": MINOR})).json()
+        assert sorted(r["recipient_id"] for r in rows) == [f"guardian:{MINOR}:guardian", f"student:{MINOR}"]
