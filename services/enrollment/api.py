@@ -167,8 +167,7 @@ def build_api(runtime: Runtime) -> FastAPI:
             raise HTTPException(404, f"visit {visit_id} is not known")
         docs = await st().repository.of_school(
             visit["npsn"], [Category.READY_TO_RECORD, Category.NOT_YET_ELIGIBLE])
-        full = [await st().repository.get(d["_id"], {"outbox": 0, "biometrics": 0}) for d in docs]
-        return [view(d) for d in full if d is not None]
+        return [view(d) for d in docs]
 
     @api.post("/students/lookup", response_model=StudentView, tags=["students"])
     async def student_by_nisn(body: NisnLookup) -> StudentView:

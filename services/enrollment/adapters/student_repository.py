@@ -205,9 +205,9 @@ class StudentRepository:
 
     async def of_school(self, npsn: str, categories: Sequence[Category]) -> list[dict[str, Any]]:
         cursor = self.students.find(
-            {"npsn": npsn, "roster.category": {"$in": [c.value for c in categories]}},
-            {"name": 1, "nisn": 1, "class_name": 1, "roster": 1, "checkins": 1,
-             "recording.status": 1, "birth_date": 1, "marital_status": 1},
+            {"npsn": npsn, "roster.category": {"$in": [c.value for c in categories]},
+             "superseded_by": {"$exists": False}},
+            {"outbox": 0, "biometrics": 0},
         ).sort("name", ASCENDING)
         return [doc async for doc in cursor]
 
