@@ -92,3 +92,21 @@ def test_xlsx_import_with_numeric_cells_and_errors():
     assert [s.npsn for s in result.schools] == ["20600001"]
     assert result.schools[0].ready_students == 99
     assert {(e.row, e.field) for e in result.errors} == {(3, "npsn"), (4, "ready_students")}
+
+
+def test_quoted_csv_fields_decimal_commas_and_unknown_columns():
+    content = ('npsn,nama,jenjang,status,kecamatan,alamat,lintang,bujur,catatan\n'
+               '20600001,"SMAN 1, Contoh",SMA,negeri,Cikupa,"Jl. Raya No. 1, RT 01/02","-6,25","106,5",abaikan\n').encode()
+    result = import_schools("s.csv", content)
+    assert result.errors == []
+    s = result.schools[0]
+    assert s.name == "SMAN 1, Contoh" and s.address == "Jl. Raya No. 1, RT 01/02"
+    assert (s.coordinates.lat, s.coordinates.lon) == (-6.25, 106.5)
+
+
+def test_xlsx_with_empty_sheet_fails_the_file():
+    wb = Workbook()
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(ImportFileError, match="missing column|empty"):
+        import_schools("kosong.xlsx", buf.getvalue())
