@@ -3,7 +3,12 @@ the page and the JSON with the figures, and DLQ depths read from the broker."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+from typer.testing import CliRunner
+
+from services.dashboard.cli import dashboard_app
 
 from services.dashboard.settings import DashboardSettings
 from shared.testing import running_service
@@ -73,6 +78,20 @@ async def test_public_events_become_the_figures_of_the_page_and_json(settings_fo
         assert [v["visit_id"] for v in since["upcoming_visits"]] == ["V-B3"]
         assert bad.status_code == 422 and "since" in bad.text
         assert health.status_code == 200
+
+        # the operator's command reads the same figures; dead letters make it exit 3
+        env = {"JEMPUT_DASHBOARD_URL": svc.url, "COLUMNS": "200"}
+        shown = await asyncio.to_thread(CliRunner().invoke, dashboard_app, ["show"], env=env)
+        assert shown.exit_code == 3, shown.output
+        assert "SMAN 1 Contoh Tangerang" in shown.output and "recorded 3" in shown.output
+        assert f"{topology.dlq_name(topology.queue_name('dashboard'))} 1" in shown.output
+        as_json = await asyncio.to_thread(CliRunner().invoke, dashboard_app, ["show", "--json"], env=env)
+        assert as_json.exit_code == 0 and '"handed_over": 1' in as_json.output
+
+
+def test_the_command_says_when_the_dashboard_cannot_be_reached() -> None:
+    result = CliRunner().invoke(dashboard_app, ["show"], env={"JEMPUT_DASHBOARD_URL": "http://127.0.0.1:9"})
+    assert result.exit_code == 2 and "cannot reach the dashboard" in result.output
 
 
 async def test_the_dashboard_binds_the_public_exchange_only(settings_for, topology):
