@@ -231,7 +231,16 @@ def build_api(runtime: Runtime) -> FastAPI:
     # --- visits ------------------------------------------------------------------------------
     @api.post("/visits", status_code=201, response_model=VisitOut, tags=["visits"])
     async def create_visit(visit: VisitIn) -> dict:
-        """Schedule one visit by hand; ``visit.scheduled`` is published through the outbox."""
+        """Schedule one visit by hand (a whole unit day); ``visit.scheduled`` is published
+        through the outbox. Refused when the unit already has a visit that day or the day
+        holds more students than the unit records."""
+        same_day = [v for v in await visits.find(day=visit.date, unit_id=visit.unit_id) if v["status"] != "cancelled"]
+        if same_day:
+            raise HTTPException(409, f"unit {visit.unit_id} already has a visit on {visit.date}")
+        unit = await repo.units.find_one({"_id": visit.unit_id})
+        if unit is not None and visit.expected_students > unit["recording_capacity"]:
+            raise HTTPException(422, f"unit {visit.unit_id} records {unit['recording_capacity']} a day, "
+                                     f"not {visit.expected_students}")
         return _out(await visits.schedule(visit.model_dump()))
 
     @api.get("/visits", response_model=list[VisitOut], tags=["visits"])
