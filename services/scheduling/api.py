@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from shared.events.models import NPSN, Clock
 from shared.service import Runtime
 
+from .adapters.lease import LeaseBusy
 from .adapters.programme_repository import NotFound, SchoolExists
 from .adapters.school_file import import_schools
 from .adapters.visit_repository import ConcurrentChange, VisitRepository
@@ -112,6 +113,10 @@ def build_api(runtime: Runtime) -> FastAPI:
     @api.exception_handler(InvalidTransition)
     async def _conflict(_, exc: InvalidTransition) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @api.exception_handler(LeaseBusy)
+    async def _busy(_, exc: LeaseBusy) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
 
     @api.exception_handler(ConcurrentChange)
     async def _concurrent(_, exc: ConcurrentChange) -> JSONResponse:

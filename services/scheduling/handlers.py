@@ -10,6 +10,7 @@ from shared.envelope import CloudEvent
 from shared.events import models as ev
 from shared.service import Runtime
 
+from .adapters.lease import LeaseBusy
 from .adapters.visit_repository import ConcurrentChange
 from .programme import Programme
 
@@ -27,7 +28,7 @@ async def on_roster_verified(event: CloudEvent, data: ev.RosterVerified, rt: Run
         return
     try:
         result = await programme.replan(f"roster verified for {data.npsn}: {data.ready_to_record} ready", event)
-    except ConcurrentChange as exc:
+    except (ConcurrentChange, LeaseBusy) as exc:
         raise TransientError(str(exc)) from exc
     log.info("re-planned after roster.verified", extra={
         "npsn": data.npsn, "moved": len(result.moved), "dropped": len(result.dropped),

@@ -20,6 +20,8 @@ from .adapters.documents import (
     rescheduled_data,
     started_data,
 )
+from .adapters.lease import COLLECTION as LEASES
+from .adapters.lease import Lease
 from .adapters.programme_repository import NotFound, ProgrammeRepository
 from .adapters.visit_repository import VisitRepository
 from .domain.calendar import JAKARTA, ProgrammeCalendar, today_in_jakarta
@@ -36,6 +38,10 @@ class Programme:
         self.settings: SchedulingSettings = runtime.settings  # type: ignore[assignment]
         self.repo = ProgrammeRepository(runtime)
         self.visits = VisitRepository(runtime)
+
+    def planning_lease(self) -> Lease:
+        """Held while visits are placed (commit, re-plan, catch-up): one placer at a time."""
+        return Lease(self.runtime.db[LEASES], "planning")
 
     # --- context -------------------------------------------------------------------------------
     def today(self) -> dt.date:
@@ -67,6 +73,10 @@ class Programme:
     async def commit(self, start: dt.date) -> tuple[Plan, int]:
         """Plan and commit: future scheduled visits of earlier plans are cancelled, the new
         visits written, each with its event. Returns the plan and how many visits it replaced."""
+        async with self.planning_lease():
+            return await self._commit(start)
+
+    async def _commit(self, start: dt.date) -> tuple[Plan, int]:
         plan = await self.preview(start)
         replaced = 0
         for doc in await self.visits.find(status=VisitStatus.SCHEDULED.value):
@@ -90,6 +100,10 @@ class Programme:
     # --- re-planning ---------------------------------------------------------------------------
     async def replan(self, reason: str, cause: CloudEvent | None = None) -> ReplanResult:
         """Repair the committed visits after a change and announce every change."""
+        async with self.planning_lease():
+            return await self._replan(reason, cause)
+
+    async def _replan(self, reason: str, cause: CloudEvent | None) -> ReplanResult:
         visits = await self.visits.all_visits()
         if not visits:
             return ReplanResult()
@@ -133,10 +147,11 @@ class Programme:
         if school_doc is not None and after.needs_catch_up(threshold):
             from .adapters.documents import school_from
 
-            catch_ups = plan_catch_up(after, school_from(school_doc), await self.visits.all_visits(),
-                                      await self.repo.all_units(), await self.calendar(), threshold=threshold,
-                                      settings=self.planner_settings())
-            await self.visits.insert_new(catch_ups)
+            async with self.planning_lease():
+                catch_ups = plan_catch_up(after, school_from(school_doc), await self.visits.all_visits(),
+                                          await self.repo.all_units(), await self.calendar(),
+                                          threshold=threshold, settings=self.planner_settings())
+                await self.visits.insert_new(catch_ups)
         return after, catch_ups
 
     async def cancel_visit(self, visit_id: str, reason: str) -> Visit:
