@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -12,7 +13,7 @@ from shared.envelope import CloudEvent
 from shared.events import models as ev
 from shared.events import new_event
 from shared.service import Runtime
-from shared.store import apply_if_newer, outbox_insert, outbox_push
+from shared.store import outbox_insert, outbox_push
 
 from ..domain.closure import Closure
 from ..domain.school import School
@@ -100,10 +101,23 @@ class ProgrammeRepository:
 
     async def record_roster(self, data: ev.RosterVerified, cause: CloudEvent) -> bool:
         """Keep the newest roster count per school; True when the school's count changed."""
-        newer = await apply_if_newer(self.roster_counts, data.npsn, data.version,
-                                     {"ready_to_record": data.ready_to_record, "roster_id": data.roster_id,
-                                      "event_id": cause.id})
-        if not newer:
+        # Newest verification wins: by verification time, then by the roster's version (a new
+        # roster for the school starts its own versions again).
+        at = data.verified_at.astimezone(dt.UTC)
+        try:
+            result = await self.roster_counts.update_one(
+                {"_id": data.npsn, "$or": [
+                    {"verified_at": {"$lt": at}},
+                    {"verified_at": at, "version": {"$lt": data.version}},
+                    {"verified_at": {"$exists": False}},
+                ]},
+                {"$set": {"ready_to_record": data.ready_to_record, "roster_id": data.roster_id,
+                          "verified_at": at, "version": data.version, "event_id": cause.id}},
+                upsert=True,
+            )
+        except DuplicateKeyError:  # we hold this verification or a newer one
+            return False
+        if result.upserted_id is None and result.modified_count != 1:
             return False
         result = await self.schools.update_one(
             {"_id": data.npsn, "$or": [{"ready_students": {"$ne": data.ready_to_record}},

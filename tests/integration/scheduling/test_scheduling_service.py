@@ -191,10 +191,10 @@ async def test_roster_verified_updates_counts_and_replans(settings_for, rabbit_u
                 assert (await svc.runtime.db["schools"].find_one({"_id": "20699003"}))["ready_students"] == 350
 
 
-def _roster(npsn: str, *, ready: int, version: int):
-    data = ev.RosterVerified(npsn=npsn, roster_id=f"R-{npsn}", total=ready + 100, already_recorded=100,
+def _roster(npsn: str, *, ready: int, version: int, at: dt.datetime | None = None, roster_id: str | None = None):
+    data = ev.RosterVerified(npsn=npsn, roster_id=roster_id or f"R-{npsn}", total=ready + 100, already_recorded=100,
                              ready_to_record=ready, not_yet_eligible=0, invalid=0,
-                             verified_at=dt.datetime(2027, 5, 4, 9, tzinfo=dt.UTC), version=version)
+                             verified_at=at or dt.datetime(2027, 5, 4, 9, tzinfo=dt.UTC), version=version)
     return new_event("enrollment", data, subject=npsn)
 
 
@@ -207,3 +207,26 @@ async def _publish(url: str, exchange: str, event) -> None:
                                           content_type="application/cloudevents+json",
                                           delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                          routing_key=event.routing_key, mandatory=True)
+
+
+async def test_a_newer_roster_of_a_school_wins_even_with_a_lower_version(settings_for, rabbit_url, topology):
+    async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
+        async with httpx.AsyncClient(base_url=svc.url) as http:
+            await _setup(http)
+        exchange = topology.exchange_name("events")
+        old = _roster("20699004", ready=70, version=3)
+        newer = _roster("20699004", ready=55, version=1,
+                        at=dt.datetime(2027, 5, 5, 9, tzinfo=dt.UTC), roster_id="R-new")
+        await _publish(rabbit_url, exchange, old)
+        await _wait_ready(svc, "20699004", 70)
+        await _publish(rabbit_url, exchange, newer)
+        await _wait_ready(svc, "20699004", 55)
+        await _publish(rabbit_url, exchange, old)  # the old one again, late: ignored
+        await asyncio.sleep(1.0)
+        assert (await svc.runtime.db["schools"].find_one({"_id": "20699004"}))["ready_students"] == 55
+
+
+async def _wait_ready(svc, npsn: str, ready: int) -> None:
+    async with asyncio.timeout(15):
+        while (await svc.runtime.db["schools"].find_one({"_id": npsn}))["ready_students"] != ready:
+            await asyncio.sleep(0.05)
