@@ -9,13 +9,14 @@ only with the nearest school and only when the finish date needs it; see
 ``PlannerSettings.share_across_kecamatan``).
 
 How: the lower bound is ceil(total ready / combined daily capacity). For a horizon of H
-working days (H = lower bound, then H + 1, ...) the schools, ordered along a Hilbert curve
-by kecamatan so neighbours stay together, are dealt to the units (each unit gets a run of
-the order that fits its capacity within H); each unit then walks its days, a large school
-taking consecutive days, and fills the afternoon of a partly used day with a partner from
-the same kecamatan (whole if the unit's slack allows, else starting a school that continues
-next morning). What a unit could not place is put into any free session within H. The
-first H at which everything is placed is the plan.
+working days (the first H whose unit days can hold everyone, then H + 1, ...) the units are
+grouped by capacity and the schools, ordered by kecamatan along a Hilbert curve, dealt to the
+groups in proportion. In a group, whole schools are paired two per day (inside a kecamatan
+first; large schools take consecutive full days and pair their remainder) when that fits in
+H; otherwise near-exact pairs stay and every other school goes into a chain whose days hold
+the end of one school and the start of the next. What could not be placed goes into any free
+day or session within H. The first H at which everything is placed is the plan
+(docs/scheduling.md has the details and the measured behaviour).
 """
 
 from __future__ import annotations
@@ -272,9 +273,7 @@ def _attempt(
     for capacity, members in sorted(pools.items()):
         pool_units = [units[i] for i in members]
         slots = sum(len(u.days) for u in pool_units)
-        runs, singles, chain = _pool_runs(
-            shares[capacity], capacity, slots, max(len(u.days) for u in pool_units), settings
-        )
+        runs, singles, chain = _pool_runs(shares[capacity], capacity, slots, settings)
         rest = _fill_chain(chain, members, units, days, taken, loads, pieces, settings)
         homeless += _place(runs, singles, members, units, days, taken, loads, pieces, settings)
         homeless += [_Job([(it.demand, it.count)]) for it in rest]
@@ -307,7 +306,7 @@ def _deal_to_pools(
 
 
 def _pool_runs(
-    share: list[tuple[_Demand, int]], capacity: int, slots: int, longest: int, settings: PlannerSettings
+    share: list[tuple[_Demand, int]], capacity: int, slots: int, settings: PlannerSettings
 ) -> tuple[list[_Run], list[_Run], list[_Item]]:
     """Pack one capacity class's schools: runs (consecutive days), single days, chain items."""
     blocks: list[_Run] = []
