@@ -233,6 +233,12 @@ def build_api(runtime: Runtime) -> FastAPI:
             raise HTTPException(422, str(exc)) from None
         return {"plan": plan, "replaced_visits": replaced}
 
+    @api.get("/plans", tags=["plans"])
+    async def list_plans() -> list[dict]:
+        """Committed plans, newest first: start, finish, makespan beside its lower bound."""
+        docs = await repo.plans.find({}).sort("committed_at", -1).to_list(100)
+        return [{**d, "plan_id": d.pop("_id")} for d in docs]
+
     # --- visits ------------------------------------------------------------------------------
     @api.post("/visits", status_code=201, response_model=VisitOut, tags=["visits"])
     async def create_visit(visit: VisitIn) -> dict:

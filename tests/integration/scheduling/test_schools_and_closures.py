@@ -77,6 +77,9 @@ async def test_school_register_update_closure_and_recommit(settings_for, rabbit_
                 assert all("replaced by plan" in m["body"]["data"]["reason"] for m in cancelled)
                 active = (await http.get("/visits", params={"status": "scheduled"})).json()
                 assert sum(v["expected_students"] for v in active) == 260 + 42
+                plans = (await http.get("/plans")).json()
+                assert [p["replaced_visits"] for p in plans] == [2, 0]  # newest first
+                assert plans[0]["lower_bound_days"] == 3 and plans[0]["makespan_days"] >= 3
 
 
 async def test_unit_change_replans(settings_for, rabbit_url, topology):
