@@ -14,6 +14,8 @@ from shared.events import models as ev
 from shared.events import new_event
 from shared.testing import EventTap, running_service
 
+from .tapping import distinct
+
 HEADER = "npsn,nama,jenjang,status,kecamatan,alamat,siap_rekam\n"
 ROWS = [
     "20699001,SMAN 1 Contoh,SMA,negeri,Cikupa,Jl. Contoh 1,120",
@@ -28,6 +30,14 @@ UNIT2 = {**UNIT, "unit_id": "TGR-2", "name": "Unit Keliling 2"}
 
 def settings(settings_for, today: str, **extra):
     return settings_for("scheduling", SchedulingSettings, JEMPUT_TODAY=today, JEMPUT_RELAY_SWEEP_S="0.5", **extra)
+
+
+async def _event(tap: EventTap, key: str, predicate, timeout: float = 15.0) -> list[dict]:
+    """Wait until the tap holds an event of ``key`` whose body satisfies ``predicate``."""
+    async with asyncio.timeout(timeout):
+        while not (found := [m for m in tap.of_type(key) if predicate(m["body"])]):
+            await asyncio.sleep(0.05)
+    return found
 
 
 async def _declare(settings_for) -> None:
@@ -53,14 +63,14 @@ async def test_import_preview_commit_and_replan(settings_for, rabbit_url, topolo
         async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
             async with httpx.AsyncClient(base_url=svc.url) as http:
                 await _setup(http)
-                registered = await tap.wait_for("school.registered", count=4)
+                registered = await distinct(tap, "school.registered", count=4)
                 assert {m["body"]["data"]["npsn"] for m in registered} == {"20699001", "20699002", "20699003", "20699004"}
 
                 # re-importing the same file changes nothing; a changed row is an update
                 csv2 = (HEADER + ROWS[0].replace("Jl. Contoh 1", "Jl. Baru 1") + "\n").encode()
                 again = (await http.post("/schools/import", files={"file": ("s.csv", csv2)})).json()
                 assert (again["registered"], again["updated"]) == (0, 1)
-                [updated] = await tap.wait_for("school.updated")
+                [updated] = await distinct(tap, "school.updated")
                 assert updated["body"]["data"]["address"] == "Jl. Baru 1" and updated["body"]["data"]["version"] == 2
 
                 preview = await http.post("/plans/preview", json={"start": "2027-05-05"})
@@ -74,7 +84,7 @@ async def test_import_preview_commit_and_replan(settings_for, rabbit_url, topolo
                 committed = await http.post("/plans", json={"start": "2027-05-05"})
                 assert committed.status_code == 201, committed.text
                 visits = committed.json()["plan"]["visits"]
-                scheduled = await tap.wait_for("visit.scheduled", count=len(visits))
+                scheduled = await distinct(tap, "visit.scheduled", count=len(visits))
                 data = scheduled[0]["body"]["data"]
                 assert {"visit_id", "plan_id", "npsn", "school_name", "kecamatan", "unit_id", "date",
                         "session_start", "session_end", "expected_students"} <= set(data)
@@ -95,7 +105,7 @@ async def test_import_preview_commit_and_replan(settings_for, rabbit_url, topolo
                 moved = change.json()["moved"]
                 assert {m["visit_id"] for m in moved} == {v["visit_id"] for v in hit}
                 assert all(m["previous_date"] == first_day and m["date"] > first_day for m in moved)
-                events = await tap.wait_for("visit.rescheduled", count=len(moved))
+                events = await distinct(tap, "visit.rescheduled", count=len(moved))
                 assert {e["body"]["data"]["previous_date"] for e in events} == {first_day}
                 assert all("unit TGR-1 unavailable" in e["body"]["data"]["reason"] for e in events)
 
@@ -114,7 +124,7 @@ async def test_lifecycle_catch_up_and_started_visits_never_move(settings_for, ra
             async with httpx.AsyncClient(base_url=svc.url) as http:
                 await _setup(http)
                 plan = (await http.post("/plans", json={"start": "2027-05-05"})).json()["plan"]
-                await tap.wait_for("visit.scheduled", count=len(plan["visits"]))
+                await distinct(tap, "visit.scheduled", count=len(plan["visits"]))
                 # cannot start before its day
                 early = await http.post(f"/visits/{plan['visits'][0]['visit_id']}/start")
                 assert early.status_code == 409 and "cannot start" in early.json()["detail"]
@@ -127,7 +137,7 @@ async def test_lifecycle_catch_up_and_started_visits_never_move(settings_for, ra
                 first = today[0]
                 started = await http.post(f"/visits/{first['visit_id']}/start")
                 assert started.status_code == 200 and started.json()["status"] == "started"
-                [ev_started] = await tap.wait_for("visit.started")
+                [ev_started] = await distinct(tap, "visit.started")
                 assert ev_started["body"]["data"]["visit_id"] == first["visit_id"]
                 assert (await http.post(f"/visits/{first['visit_id']}/start")).status_code == 409
 
@@ -147,18 +157,20 @@ async def test_lifecycle_catch_up_and_started_visits_never_move(settings_for, ra
                 assert body["visit"]["status"] == "completed" and body["visit"]["absent"] == leftover
                 assert sum(v["expected_students"] for v in body["catch_up"]) == leftover
                 assert all(v["catch_up_of"] == first["visit_id"] and v["date"] > "2027-05-06" for v in body["catch_up"])
-                [completed] = await tap.wait_for("visit.completed")
+                [completed] = await distinct(tap, "visit.completed")
                 assert completed["body"]["data"]["recorded"] == first["expected_students"] - leftover
-                catch = [m for m in await tap.wait_for("visit.scheduled", count=1)
-                         if m["body"]["data"]["catch_up"]]
-                assert catch
+                ids = {v["visit_id"] for v in body["catch_up"]}
+                async with asyncio.timeout(15):
+                    while {m["body"]["data"]["visit_id"] for m in tap.of_type("visit.scheduled")
+                           if m["body"]["data"]["catch_up"]} != ids:
+                        await asyncio.sleep(0.05)
 
                 # cancel needs a reason; a completed visit cannot be cancelled
                 other = next(v for v in (await http.get("/visits", params={"status": "scheduled"})).json())
                 assert (await http.post(f"/visits/{other['visit_id']}/cancel", json={"reason": ""})).status_code == 422
                 cancelled = await http.post(f"/visits/{other['visit_id']}/cancel", json={"reason": "sekolah banjir"})
                 assert cancelled.json()["status"] == "cancelled"
-                assert any(m["body"]["data"]["reason"] == "sekolah banjir" for m in await tap.wait_for("visit.cancelled"))
+                await _event(tap, "visit.cancelled", lambda b: b["data"]["reason"] == "sekolah banjir")
                 assert (await http.post(f"/visits/{first['visit_id']}/cancel", json={"reason": "x"})).status_code == 409
                 assert (await http.post("/visits/NOPE/start")).status_code == 404
 
@@ -170,7 +182,7 @@ async def test_roster_verified_updates_counts_and_replans(settings_for, rabbit_u
             async with httpx.AsyncClient(base_url=svc.url) as http:
                 await _setup(http)
                 plan = (await http.post("/plans", json={"start": "2027-05-05"})).json()["plan"]
-                await tap.wait_for("visit.scheduled", count=len(plan["visits"]))
+                await distinct(tap, "visit.scheduled", count=len(plan["visits"]))
                 event = _roster("20699003", ready=350, version=1)
                 await _publish(rabbit_url, topology.exchange_name("events"), event)
                 await _publish(rabbit_url, topology.exchange_name("events"), event)  # a redelivery
@@ -182,9 +194,10 @@ async def test_roster_verified_updates_counts_and_replans(settings_for, rabbit_u
                         await asyncio.sleep(0.05)
                 school = (await http.get("/schools/20699003")).json()
                 assert school["ready_source"] == "roster"
-                added = [m for m in tap.of_type("visit.scheduled") if m["body"]["data"]["npsn"] == "20699003"]
-                assert len(added) > len([v for v in plan["visits"] if v["npsn"] == "20699003"])
-                assert all(m["body"]["causationid"] == event.id for m in added[-1:])
+                # the visits added for the new count are announced, caused by the roster event
+                added = await _event(tap, "visit.scheduled",
+                                     lambda b: b["data"]["npsn"] == "20699003" and b.get("causationid") == event.id)
+                assert all(m["body"]["correlationid"] == event.correlationid for m in added)
                 # an older roster version arriving late changes nothing
                 await _publish(rabbit_url, topology.exchange_name("events"), _roster("20699003", ready=10, version=1))
                 await asyncio.sleep(1.0)

@@ -9,6 +9,8 @@ import httpx
 
 from shared.testing import EventTap, running_service
 
+from .tapping import distinct
+
 from .test_scheduling_service import UNIT, _publish, _roster, settings
 
 SCHOOL = {"npsn": "20697001", "name": "SMAN 7 Contoh", "kind": "SMA", "ownership": "negeri",
@@ -28,7 +30,7 @@ async def test_school_register_update_closure_and_recommit(settings_for, rabbit_
                 assert (await http.post("/schools", json=SCHOOL)).status_code == 409
                 bad = await http.post("/schools", json={**SCHOOL, "npsn": "123"})
                 assert bad.status_code == 422
-                [registered] = await tap.wait_for("school.registered")
+                [registered] = await distinct(tap, "school.registered")
                 data = registered["body"]["data"]
                 assert data["contact"]["email"] == "tu@sman7.sch.id" and data["latitude"] == -6.25
                 assert "ready_students" not in data  # counts are scheduling's own business
@@ -37,7 +39,7 @@ async def test_school_register_update_closure_and_recommit(settings_for, rabbit_
                 assert same.status_code == 200 and same.json()["version"] == 1  # nothing changed: no event
                 moved_school = await http.put("/schools/20697001", json={**SCHOOL, "kecamatan": "Legok"})
                 assert moved_school.json()["version"] == 2
-                [updated] = await tap.wait_for("school.updated")
+                [updated] = await distinct(tap, "school.updated")
                 assert updated["body"]["data"]["kecamatan"] == "Legok"
                 assert (await http.put("/schools/20697002", json={**SCHOOL, "npsn": "20697002"})).status_code == 404
                 assert (await http.put("/schools/20697001", json={**SCHOOL, "npsn": "20697002"})).status_code == 422
@@ -47,7 +49,7 @@ async def test_school_register_update_closure_and_recommit(settings_for, rabbit_
                 first_dates = sorted(v["date"] for v in plan["visits"])
                 # 150 + 110 on consecutive working days: 6 May 2027 is Kenaikan Yesus Kristus
                 assert first_dates == ["2027-05-05", "2027-05-07"]
-                await tap.wait_for("visit.scheduled", count=2)
+                await distinct(tap, "visit.scheduled", count=2)
 
                 # exams on the second day and the next: that visit moves past them
                 closure = await http.post("/schools/20697001/closures",
@@ -55,7 +57,7 @@ async def test_school_register_update_closure_and_recommit(settings_for, rabbit_
                 assert closure.status_code == 201, closure.text
                 [moved] = closure.json()["moved"]
                 assert moved["previous_date"] == "2027-05-07" and moved["date"] == "2027-05-11"
-                [rescheduled] = await tap.wait_for("visit.rescheduled")
+                [rescheduled] = await distinct(tap, "visit.rescheduled")
                 assert rescheduled["body"]["data"]["previous_date"] == "2027-05-07"
                 assert "exam" in rescheduled["body"]["data"]["reason"]
                 assert (await http.post("/schools/20699999/closures",
@@ -73,7 +75,7 @@ async def test_school_register_update_closure_and_recommit(settings_for, rabbit_
                 # committing again replaces the earlier plan's future visits, each cancellation announced
                 again = await http.post("/plans", json={"start": "2027-05-05"})
                 assert again.status_code == 201 and again.json()["replaced_visits"] == 2
-                cancelled = await tap.wait_for("visit.cancelled", count=2)
+                cancelled = await distinct(tap, "visit.cancelled", count=2)
                 assert all("replaced by plan" in m["body"]["data"]["reason"] for m in cancelled)
                 active = (await http.get("/visits", params={"status": "scheduled"})).json()
                 assert sum(v["expected_students"] for v in active) == 260 + 42
@@ -92,14 +94,14 @@ async def test_unit_change_replans(settings_for, rabbit_url, topology):
                 first = await http.put("/units/TGR-1", json=UNIT)
                 assert first.json()["change"] is None  # a new unit: nothing to re-plan
                 await http.post("/plans", json={"start": "2027-05-05"})
-                [scheduled] = await tap.wait_for("visit.scheduled")
+                [scheduled] = await distinct(tap, "visit.scheduled")
                 assert scheduled["body"]["data"]["expected_students"] == 140
                 smaller = await http.put("/units/TGR-1", json={**UNIT, "recording_capacity": 100})
                 change = smaller.json()["change"]
                 # 140 no longer fits a day of 100: the visit moves, the rest gets a new visit
                 assert [m["expected_students"] for m in change["moved"]] == [100]
                 assert [a["expected_students"] for a in change["added"]] == [40]
-                await tap.wait_for("visit.rescheduled")
-                await tap.wait_for("visit.scheduled", count=2)
+                await distinct(tap, "visit.rescheduled")
+                await distinct(tap, "visit.scheduled", count=2)
                 same = await http.put("/units/TGR-1", json={**UNIT, "recording_capacity": 100})
                 assert same.json()["change"] is None
