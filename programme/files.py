@@ -7,8 +7,8 @@ from pathlib import Path
 
 from programme.synthetic import Programme
 
-SCHOOL_COLUMNS = ["npsn", "name", "kind", "status", "kecamatan", "address", "contact_name", "contact_phone",
-                  "contact_email"]
+SCHOOL_COLUMNS = ["npsn", "name", "kind", "status", "kecamatan", "address", "contact_name", "telepon",
+                  "email"]
 
 
 def write_roster_csv(programme: Programme, path: Path, npsn: str | None = None) -> Path:

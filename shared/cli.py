@@ -6,6 +6,7 @@ Each service may add its own commands: ``services/<name>/cli.py`` with ``registe
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,12 +45,27 @@ def asyncapi(check: Annotated[bool, typer.Option("--check", help="fail if docs/a
 
 @cli.command()
 def demo(
+    schools: Annotated[int, typer.Option("--schools", min=1, max=500,
+                                         help="schools in the programme (full Kabupaten Tangerang run: 47)")] = 6,
+    students: Annotated[int, typer.Option("--students", min=10, max=100_000,
+                                          help="roster students (full run: 7218)")] = 600,
+    seed: Annotated[int, typer.Option("--seed", help="the synthetic programme and every chance in it")] = 2026,
+    speed: Annotated[float, typer.Option("--speed", min=0,
+                                         help="simulated seconds per real second (a visit day is 7 hours); "
+                                              "0: as fast as the services go")] = 0.0,
+    out: Annotated[Path, typer.Option("--out", help="where the report's CSV, XLSX and PDF go")] = Path("jemput-demo-report"),
     keep_running: Annotated[bool, typer.Option("--keep-running", help="leave the services up afterwards")] = False,
 ) -> None:
-    """Bring up the stack (broker, database, every service) and run the programme end to end."""
-    from shared.demo import run
+    """Bring up the stack (broker, database, every service, central-registry simulator, local SMTP
+    server and SMS gateway) and run the Kabupaten Tangerang programme end to end.
+    The full programme: `jemput demo --schools 47 --students 7218`."""
+    if students < schools * 5:
+        raise typer.BadParameter(f"at least 5 students per school ({schools * 5} for {schools} schools)",
+                                 param_hint="--students")
+    from shared.demo import DemoOptions, run
 
-    raise typer.Exit(run(keep_running=keep_running))
+    raise typer.Exit(run(DemoOptions(schools=schools, students=students, seed=seed, speed=speed,
+                                     keep_running=keep_running, out=out)))
 
 
 def _mount_service_commands() -> None:

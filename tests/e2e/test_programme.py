@@ -1,0 +1,80 @@
+"""A reduced Kabupaten Tangerang programme (5 schools, 300 students) through all four services,
+as processes, on the real broker and database, with the central-registry simulator and the
+local SMTP server and SMS gateway: the demo's runner, checked from the outside."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import httpx
+
+from programme.runner import Runner
+from programme.stack import RegistryBehaviour, Stack, running_stack
+from programme.synthetic import generate
+from shared.testing import EventTap, queue_depth
+
+
+def distinct(tap: EventTap, key: str) -> list[dict]:
+    """Public events of one kind, each once (delivery is at least once: dedupe by event id)."""
+    seen = {}
+    for m in tap.of_type(key):
+        seen[m["body"]["id"]] = m["body"]
+    return list(seen.values())
+
+
+async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp_path) -> None:
+    programme = generate(schools=5, students=300, seed=7)
+    eve = programme.start - dt.timedelta(days=1)
+    stack = Stack(base_env=env_for, workdir=tmp_path, today={"scheduling": eve, "enrollment": eve},
+                  catch_up_threshold=3,  # a catch-up visit even for a few absentees
+                  registry=RegistryBehaviour(latency_s=0.05, jitter_s=0.2, duplicate_rate=0.03, failed_rate=0.02,
+                                             seed=7))
+    async with running_stack(stack), EventTap(rabbit_url, topology.exchange_name("events")) as tap:
+        runner = Runner(stack, programme, tap, seed=7)
+        outcome = await runner.run()
+        facts = runner.state.facts
+        report = outcome.report
+
+        # the report: every category sums, and the run did what a programme does
+        assert report.ok, [s for s, holds in report.checks if not holds]
+        t = report.totals
+        assert t.roster_total == 300 and t.target == len(facts) > 100
+        assert t.recorded > 0.8 * t.target and t.absent > 0 and t.certificates > 0
+        assert any(d["catch_up_visits"] for d in outcome.days), "absentees get a catch-up visit"
+        assert sum(d["retaken"] for d in outcome.days) > 0 and sum(d["exceptions"] for d in outcome.days) > 0
+        assert outcome.registry["outcomes"].get("duplicate", 0) > 0
+        assert report.disagreements == [], report.disagreements
+
+        # every eligible present student: exactly one printed card, or one certificate
+        printed = Counter(e["data"]["student_id"] for e in distinct(tap, "card.printed") if not e["data"]["reprint"])
+        certificates = Counter(e["data"]["student_id"] for e in distinct(tap, "certificate.issued"))
+        eligible = [sid for sid, f in facts.items() if f.card_requested]
+        assert eligible and all(facts[sid].present and facts[sid].answer == "print_ready" for sid in eligible)
+        for sid in eligible:
+            assert printed[sid] == 1 or (printed[sid] == 0 and certificates[sid] == 1), (sid, printed[sid],
+                                                                                          certificates[sid])
+            assert certificates[sid] <= 1
+        assert set(printed) <= set(eligible) and set(certificates) <= set(eligible)
+        not_eligible = [sid for sid, f in facts.items() if not f.card_requested]
+        assert not any(printed[sid] or certificates[sid] for sid in not_eligible)
+        assert all(c <= 1 for c in Counter(e["data"]["job_id"] for e in distinct(tap, "card.handed_over")).values())
+
+        # every notification exactly once, as the local SMTP server and SMS gateway received them
+        references = [m.headers["X-Jemput-Delivery"] for m in stack.smtp.received()]
+        references += [m.body["reference"] for m in stack.gateway.messages]
+        assert len(references) == len(set(references)) > 0
+        async with httpx.AsyncClient(base_url=stack.url("notifications"), timeout=30) as http:
+            deliveries = [(await http.get(f"/deliveries/{ref}")).json() for ref in references]
+        keys = Counter((d["cause_event_id"], d["recipient_id"], d["channel"])
+                       + ((d["kind"],) if d["recipient_kind"] == "school" else ()) for d in deliveries)
+        assert [k for k, n in keys.items() if n > 1] == []
+        to_students = Counter(d["cause_event_id"] for d in deliveries
+                              if d["cause_type"] == "card.printed" and d["recipient_kind"] == "student")
+        assert set(to_students) == {e["id"] for e in distinct(tap, "card.printed")}
+        assert set(to_students.values()) == {1}  # one "your card is ready" per printed card
+        assert outcome.notifications["sent_twice"] == 0
+
+    # nothing dead-lettered
+    for name in topology.all_queues():
+        assert await queue_depth(rabbit_url, topology.dlq_name(name)) == 0, name
