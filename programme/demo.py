@@ -31,7 +31,7 @@ from shared.bus.topology import Topology
 from shared.testing import EventTap, delete_topology, queue_depth
 
 NAMESPACE = "jemput-demo"
-DEFAULT_SCHOOLS, DEFAULT_STUDENTS = 6, 600  # a few minutes on a 2-core machine with the stand-in
+DEFAULT_SCHOOLS, DEFAULT_STUDENTS = 9, 1000  # a few minutes on a 2-core machine with the stand-in
 FULL_SCHOOLS, FULL_STUDENTS = 47, 7218
 
 console = Console()
@@ -53,7 +53,8 @@ class RichProgress(run_mod.Progress):
         self.task = progress.add_task("starting", total=None)
 
     def stage(self, text: str) -> None:
-        self.bar.update(self.task, description=text, completed=0, total=None)
+        self.bar.update(self.task, visible=False)
+        self.task = self.bar.add_task(text, total=None)
 
     def total(self, students: int) -> None:
         self.bar.update(self.task, completed=0, total=students)
@@ -99,7 +100,7 @@ async def _run(options: DemoOptions) -> int:
 
         eve = programme.start - dt.timedelta(days=1)
         stack = Stack(base_env=base_env, workdir=workdir, today={"scheduling": eve, "enrollment": eve},
-                      catch_up_threshold=5)
+                      catch_up_threshold=3)
         started = time.monotonic()
         try:
             async with running_stack(stack):
@@ -138,10 +139,10 @@ def short_name(name: str) -> str:
 def show(outcome: run_mod.Outcome, dlqs: dict[str, int]) -> None:
     report: ProgrammeReport = outcome.report
     days = Table(title="Visit days")
-    for column in ("date", "visits", "catch-up", "present", "absent", "recorded", "retaken", "exceptions", "seconds"):
+    for column in ("day", "visits", "catch-up", "present", "absent", "rec.", "retaken", "except.", "s"):
         days.add_column(column, justify="right")
     for d in outcome.days:
-        days.add_row(d["date"], *(str(d[k]) for k in ("visits", "catch_up_visits", "present", "absent", "recorded",
+        days.add_row(f"{dt.date.fromisoformat(d['date']):%a %d %b}", *(str(d[k]) for k in ("visits", "catch_up_visits", "present", "absent", "recorded",
                                                         "retaken", "exceptions", "seconds")))
     console.print(days)
     table = Table(title="Programme report, per school (all columns in the CSV/XLSX)")

@@ -46,9 +46,9 @@ def asyncapi(check: Annotated[bool, typer.Option("--check", help="fail if docs/a
 @cli.command()
 def demo(
     schools: Annotated[int, typer.Option("--schools", min=1, max=500,
-                                         help="schools in the programme (full Kabupaten Tangerang run: 47)")] = 6,
+                                         help="schools in the programme (full Kabupaten Tangerang run: 47)")] = 9,
     students: Annotated[int, typer.Option("--students", min=10, max=100_000,
-                                          help="roster students (full run: 7218)")] = 600,
+                                          help="roster students (full run: 7218)")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="the synthetic programme and every chance in it")] = 2026,
     speed: Annotated[float, typer.Option("--speed", min=0,
                                          help="simulated seconds per real second (a visit day is 7 hours); "
