@@ -17,6 +17,7 @@ import datetime as dt
 import random
 import tempfile
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,7 +94,7 @@ class Runner:
         self.tap = tap
         self.options = options or Options()
         self.progress = progress or Progress()
-        self.rng = random.Random(seed)
+        self.seed = seed
         self.state = _State()
         self.http = httpx.AsyncClient(timeout=120)
         self.timings: dict[str, float] = {}
@@ -320,18 +321,19 @@ class Runner:
             due = [sid for sid in self.state.students_of.get(npsn, []) if sid not in self.state.assigned]
             due = due[:visit["expected_students"]]
             self.state.assigned.update(due)
+        rng = random.Random(f"{self.seed}:{vid}")  # the same chances whatever order the visits run in
         absent_share = self.options.absent_again_share if catch_up else self.options.absent_share
         counts = {"present": 0, "absent": 0, "recorded": 0, "retaken": 0, "exceptions": 0,
                   "catch_up_visits": int(catch_up)}
         present = []
         for sid in due:
-            if self.rng.random() < absent_share:
+            if rng.random() < absent_share:
                 self.state.facts[sid].absent_visits += 1
                 counts["absent"] += 1
                 self.progress.advance()
             else:
-                present.append((sid, CapturePlan.draw(self.rng, self.options.poor_capture_share),
-                                random.Random(self.rng.random())))
+                present.append((sid, CapturePlan.draw(rng, self.options.poor_capture_share),
+                                random.Random(rng.random())))
         counts["present"] = len(present)
 
         async def one(sid: str, plan: CapturePlan, rng: random.Random) -> None:
@@ -350,8 +352,7 @@ class Runner:
         answers = await self.central_answers(recorded)
         failed = [sid for sid in recorded if answers.get(sid) == "failed"]
         for sid in failed:  # captured again while the team is still there
-            await self.capture(vid, sid, payload(self.rng), card_details(self.rng, visit["kecamatan"],
-                                                                             self._address(sid)))
+            await self.capture(vid, sid, payload(rng), card_details(rng, visit["kecamatan"], self._address(sid)))
         if failed:
             await self.central_answers(failed, nth=2)
         self._lap(f"{vid} central answers")
@@ -361,7 +362,7 @@ class Runner:
 
     def _address(self, sid: str) -> str:
         school = self.schools[self.state.facts[sid].npsn]
-        return f"Kp. Contoh No. {abs(hash(sid)) % 90 + 1}, {school.kecamatan}"
+        return f"Kp. Contoh No. {zlib.crc32(sid.encode()) % 90 + 1}, {school.kecamatan}"
 
     async def record(self, vid: str, unit: str, sid: str, plan: CapturePlan, rng: random.Random) -> str | None:
         student = self.state.student_by_id[sid]

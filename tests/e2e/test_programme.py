@@ -9,7 +9,7 @@ from collections import Counter
 
 import httpx
 
-from programme.runner import Runner
+from programme.runner import Options, Runner
 from programme.stack import RegistryBehaviour, Stack, running_stack
 from programme.synthetic import generate
 from shared.testing import EventTap, queue_depth
@@ -31,7 +31,7 @@ async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp
                   registry=RegistryBehaviour(latency_s=0.05, jitter_s=0.2, duplicate_rate=0.03, failed_rate=0.02,
                                              seed=7))
     async with running_stack(stack), EventTap(rabbit_url, topology.exchange_name("events")) as tap:
-        runner = Runner(stack, programme, tap, seed=7)
+        runner = Runner(stack, programme, tap, seed=7, options=Options(absent_share=0.12))
         outcome = await runner.run()
         facts = runner.state.facts
         report = outcome.report
