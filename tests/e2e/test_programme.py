@@ -28,10 +28,10 @@ async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp
     eve = programme.start - dt.timedelta(days=1)
     stack = Stack(base_env=env_for, workdir=tmp_path, today={"scheduling": eve, "enrollment": eve},
                   catch_up_threshold=3,  # a catch-up visit even for a few absentees
-                  registry=RegistryBehaviour(latency_s=0.05, jitter_s=0.2, duplicate_rate=0.03, failed_rate=0.02,
+                  registry=RegistryBehaviour(latency_s=0.05, jitter_s=0.2, duplicate_rate=0.06, failed_rate=0.02,
                                              seed=7))
     async with running_stack(stack), EventTap(rabbit_url, topology.exchange_name("events")) as tap:
-        runner = Runner(stack, programme, tap, seed=7, options=Options(absent_share=0.12))
+        runner = Runner(stack, programme, tap, seed=7, options=Options(absent_share=0.12, poor_capture_share=0.3))
         outcome = await runner.run()
         facts = runner.state.facts
         report = outcome.report
