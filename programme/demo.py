@@ -113,7 +113,12 @@ async def _run(options: DemoOptions) -> int:
                         runner = run_mod.Runner(stack, programme, tap, seed=options.seed,
                                                 options=run_mod.Options(speed=options.speed),
                                                 progress=RichProgress(bar))
-                        outcome = await runner.run()
+                        try:
+                            outcome = await runner.run()
+                        except run_mod.ProgrammeError as error:
+                            console.print(f"[red]the programme stopped:[/red] {error}\n"
+                                          f"service logs: {workdir / 'logs'}")
+                            return 1
                     dlqs = {name: await queue_depth(rabbit_url, topology.dlq_name(name))
                             for name in topology.all_queues()}
                     show(outcome, dlqs)
