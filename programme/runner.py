@@ -180,14 +180,18 @@ class Runner:
         t = time.monotonic()
         await self.stack.seed_registry(sorted(self.programme.registry_known))
         self.progress.stage(f"importing the rosters: {len(self.programme.students):,} rows verified one by one")
+        self.progress.total(len(self.programme.students))
+        report: dict[str, dict] = {"schools": {}}
         with tempfile.TemporaryDirectory() as tmp:
-            path = write_roster_csv(self.programme, Path(tmp) / "rekap-siswa.csv")
-            report = await self._import(path)
-            unknown = sum(1 for s in report["schools"].values() for r in s.get("invalid_rows", [])
-                          for reason in r["reasons"] if reason["field"] == "NPSN")
-            if unknown:  # enrollment had not heard of every school yet: the same file again
-                await asyncio.sleep(2)
-                report = await self._import(path)
+            for school in self.programme.schools:  # one roster per school, as the schools send them
+                path = write_roster_csv(self.programme, Path(tmp) / f"siswa-{school.npsn}.csv", npsn=school.npsn)
+                answer = await self._import(path, school.students)
+                unknown = sum(1 for s in answer["schools"].values() for r in s.get("invalid_rows", [])
+                              for reason in r["reasons"] if reason["field"] == "NPSN")
+                if unknown:  # enrollment had not heard of the school yet: the same file again
+                    await asyncio.sleep(2)
+                    answer = await self._import(path, 0)
+                report["schools"].update(answer["schools"])
         for npsn, school in report["schools"].items():
             self.state.roster[npsn] = {k: school[k] for k in ("total", "already_recorded", "ready_to_record",
                                                                "not_yet_eligible", "invalid")}
@@ -202,11 +206,22 @@ class Runner:
                               timeout=120)
         self._timed("rosters", t)
 
-    async def _import(self, path: Path) -> dict:
+    async def _import(self, path: Path, rows: int, attempts: int = 3) -> dict:
+        """One roster file through ``POST /rosters?stream=true``; an import that failed on the
+        service's side is sent again (re-importing the same file changes nothing twice)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._import_once(path, rows)
+            except ProgrammeError:
+                if attempt == attempts:
+                    raise
+                rows = 0  # progress already counted
+                await asyncio.sleep(2 * attempt)
+        raise AssertionError("unreachable")
+
+    async def _import_once(self, path: Path, rows: int) -> dict:
         import json
 
-        rows = len(self.programme.students)
-        self.progress.total(rows)
         done = 0
         async with self.http.stream("POST", self.url("enrollment", "/rosters?stream=true"),
                                     files={"file": (path.name, path.read_bytes(), "text/csv")}) as response:
@@ -217,10 +232,10 @@ class Runner:
                     continue
                 item = json.loads(line)
                 if "error" in item:
-                    raise ProgrammeError(f"roster import: {item['error']}")
-                if "rows" in item:
-                    self.progress.advance(item["rows"] - done)
-                    done = item["rows"]
+                    raise ProgrammeError(f"roster import {path.name}: {item['error']}")
+                if "rows" in item and rows:
+                    self.progress.advance(min(item["rows"], rows) - done)
+                    done = min(item["rows"], rows)
                 if "report" in item:
                     self.progress.advance(rows - done)
                     return item["report"]
