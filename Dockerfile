@@ -14,7 +14,7 @@ COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY docs ./docs
-RUN pip install . && chown -R jemput:jemput /app
+RUN pip install . && mkdir -p /var/spool/jemput && chown -R jemput:jemput /app /var/spool/jemput
 
 USER jemput
 EXPOSE 8000

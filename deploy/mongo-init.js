@@ -1,6 +1,6 @@
 // Runs once, when the MongoDB volume is first initialised: one user per service, each owning
 // only its own database (DESIGN.md: a service never reads another service's database).
-const services = ["scheduling", "enrollment", "printing", "notifications"];
+const services = ["scheduling", "enrollment", "printing", "notifications", "dashboard"];
 for (const service of services) {
   const password = process.env[`MONGO_${service.toUpperCase()}_PASSWORD`];
   if (!password) throw new Error(`MONGO_${service.toUpperCase()}_PASSWORD is not set`);

@@ -12,7 +12,19 @@ import aio_pika
 from shared.events import models as ev
 from shared.events import new_event
 
-JPEG_STUB = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAEBAQEBAQ=="  # synthetic bytes, not a photo of anyone
+def _synthetic_jpeg() -> str:
+    """A real, decodable JPEG of a flat grey square: a photo of nobody."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 160), (128, 128, 128)).save(buffer, "JPEG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+JPEG_STUB = _synthetic_jpeg()
 
 
 def card_requested(request_id: str = "R-1", version: int = 1):
