@@ -98,12 +98,13 @@ ELIGIBLE_ON = {11: date(2028, 2, 29), 12: date(2026, 9, 1)}
 
 
 def lines_in_order() -> list[list[object]]:
-    """Header, data rows and the blank line, in file order."""
-    out: list[list[object]] = [HEADER]
+    """Header, data rows and the blank line, in file order: fresh lists each call, so a
+    test that edits a cell (a corrected file) cannot change the fixture for later tests."""
+    out: list[list[object]] = [list(HEADER)]
     for number, cells, _, _ in ROWS:
         while len(out) + 1 < number:
             out.append([""] * len(HEADER))
-        out.append(cells)
+        out.append(list(cells))
     return out
 
 
