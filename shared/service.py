@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from shared.bus.topology import Topology, declare
 from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
+from shared.shutdown import Deadline, GracefulServer, stop_consuming
 from shared.store.mongo import create_indexes, make_client
 from shared.store.outbox import OutboxRelay, outbox_indexes
 from shared.web import ServiceApp, health_routes
@@ -64,10 +66,14 @@ class Runtime:
         self.metrics = ServiceMetrics(self.service)
         self.broker = RabbitBroker(
             settings.rabbitmq_url,
-            default_channel=Channel(publisher_confirms=True, on_return_raises=True),
+            # the prefetch here too: FastStream caches declared queues by name whatever their
+            # channel, so the consumers end up on the channel that declared the topology (this
+            # one) and a QoS on their own channel alone left them unbounded
+            default_channel=Channel(publisher_confirms=True, on_return_raises=True,
+                                    prefetch_count=settings.prefetch),
             middlewares=[RabbitPrometheusMiddleware(registry=self.metrics.registry, app_name=self.service)],
             logger=logging.getLogger(f"jemput.{self.service}.broker"),
-            graceful_timeout=15.0,
+            graceful_timeout=None,  # shared.shutdown.stop_consuming waits, within the shutdown bound
             description=f"Jemput {self.service}",
         )
         self.publisher = EventPublisher(self.broker, self.topology, self.service)
@@ -79,6 +85,9 @@ class Runtime:
         )
         self.state: dict[str, Any] = {}  # service-specific collaborators (repositories, gateways)
         self._tasks: list[asyncio.Task[None]] = []
+        self.draining = False  # /readyz answers 503 from the shutdown signal on
+        self.drained_cleanly = False  # every in-flight handler finished and the outbox is empty
+        self.shutdown_deadline = Deadline(settings.shutdown_timeout)
         if definition.consumer is not None:
             definition.consumer.attach(self.broker, self.topology, self)
 
@@ -98,11 +107,17 @@ class Runtime:
         for loop in self.definition.background:
             self._tasks.append(asyncio.create_task(loop(self), name=f"{self.service}-{loop.__name__}"))
 
+    def begin_shutdown(self) -> None:
+        """The shutdown signal arrived: not ready any more, and the bound starts now."""
+        self.draining = True
+        self.shutdown_deadline.start()
+
     async def drain(self) -> None:
-        """Stop consuming, let in-flight handlers finish, then publish what they wrote."""
-        for subscriber in self.broker.subscribers:
-            with contextlib.suppress(Exception):
-                await subscriber.stop()
+        """Stop consuming, let in-flight handlers finish, then publish what they wrote — all
+        within ``JEMPUT_SHUTDOWN_TIMEOUT`` of the signal (``shared/shutdown.py``)."""
+        self.begin_shutdown()
+        left = self.shutdown_deadline.left
+        handlers_done = await stop_consuming(self.broker.subscribers, max(0.0, left() - 1.0))
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -111,8 +126,11 @@ class Runtime:
         self._tasks.clear()
         for hook in self.definition.on_stop:
             await hook(self)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.relay.sweep(), 10)
+        flushed = await self.relay.drain(max(0.5, left()))
+        self.drained_cleanly = handlers_done and flushed
+        log.log(logging.INFO if self.drained_cleanly else logging.ERROR, "service drained",
+                extra={"handlers_finished": handlers_done, "outbox_flushed": flushed,
+                       "seconds_left": round(left(), 2)})
 
     async def close(self) -> None:
         await self.client.close()
@@ -156,9 +174,13 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
 
 
 def serve(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> None:
-    """Run a service until SIGTERM/SIGINT: the entry point of ``python -m services.<name>``."""
+    """Run a service until SIGTERM/SIGINT: the entry point of ``python -m services.<name>``.
+    Exits 0 after a complete graceful shutdown, 1 when it ran out of time (``shared/shutdown.py``)."""
     settings = settings or definition.settings_class(JEMPUT_SERVICE=definition.name)
     configure_logging(definition.name, settings.log_level)
     app = build_app(definition, settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
-                lifespan="on", timeout_graceful_shutdown=20)
+    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None,
+                            lifespan="on", timeout_graceful_shutdown=max(1, int(settings.shutdown_timeout / 3)))
+    server = GracefulServer(config, app.runtime)
+    server.run()
+    sys.exit(0 if app.runtime.drained_cleanly else 1)

@@ -35,6 +35,8 @@ def health_routes(runtime: Runtime) -> list[tuple[str, Any]]:
 
     @get(include_in_schema=False)
     async def readyz(scope: Any) -> AsgiResponse:
+        if runtime.draining:  # shutting down: send no more work here
+            return AsgiResponse(b'{"status":"draining"}', 503, headers={"content-type": "application/json"})
         checks = await runtime.readiness()
         ok = all(checks.values())
         body = ('{"status":"%s",' % ("ready" if ok else "not ready")

@@ -133,6 +133,19 @@ class OutboxRelay:
                     break
         return total
 
+    async def drain(self, timeout: float) -> bool:
+        """At shutdown: let the flushes in flight finish, then sweep until nothing is pending.
+        True when the outbox is empty; what is left waits for the next instance's sweep."""
+        try:
+            async with asyncio.timeout(timeout):
+                if _background:
+                    await asyncio.gather(*list(_background), return_exceptions=True)
+                while await self.sweep():
+                    pass
+                return await self.pending() == 0
+        except TimeoutError:
+            return False
+
     async def pending(self) -> int:
         total = 0
         for collection in self.collections:
