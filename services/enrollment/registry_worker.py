@@ -196,11 +196,11 @@ class RegistryWorker:
     # --- loops -----------------------------------------------------------------------------
     async def run_submissions(self) -> None:
         while True:
+            self.wakeup.clear()  # before the pass: a capture during the pass wakes the next one
             try:
                 await self.submit_due()
             except Exception as error:  # never let the loop die; the state is in MongoDB
                 log.warning("submission pass failed", exc_info=error)
-            self.wakeup.clear()
             try:
                 await asyncio.wait_for(self.wakeup.wait(), self.settings.submit_sweep_s)
             except TimeoutError:

@@ -55,6 +55,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         while True:
+            self.wakeup.clear()  # before the pass: a delivery planned during it wakes the next one
             try:
                 handled = await self.pass_once()
             except Exception as error:  # the database is away: try again next tick
@@ -62,7 +63,6 @@ class Dispatcher:
                 handled = 0
             if handled:
                 continue
-            self.wakeup.clear()
             try:
                 await asyncio.wait_for(self.wakeup.wait(), self.settings.dispatch_interval_s)
             except TimeoutError:

@@ -152,11 +152,11 @@ class PrintStation:
 
     async def loop(self) -> None:
         while True:
+            self.wakeup.clear()  # before the pass: a request arriving during it wakes the next one
             try:
                 await self.run_once()
             except Exception as error:
                 log.warning("print pass failed; will retry", exc_info=error)
-            self.wakeup.clear()
             try:
                 await asyncio.wait_for(self.wakeup.wait(), self.settings.poll_s)
             except TimeoutError:
