@@ -170,6 +170,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
     )
     app.runtime = runtime
     app.api = definition.api(runtime) if definition.api is not None else None
+    app.api_slots = asyncio.Semaphore(settings.http_concurrency)
     return app
 
 

@@ -30,6 +30,10 @@ class ServiceSettings(BaseSettings):
     retry_base_s: float = Field(0.2, alias="JEMPUT_RETRY_BASE_S", ge=0)
     retry_max_s: float = Field(10.0, alias="JEMPUT_RETRY_MAX_S", ge=0)
     relay_sweep_s: float = Field(5.0, alias="JEMPUT_RELAY_SWEEP_S", gt=0)
+    http_concurrency: int = Field(
+        32, alias="JEMPUT_HTTP_CONCURRENCY", ge=1, le=10_000,
+        description="API requests handled at once; more wait, unread, for a free slot",
+    )
     shutdown_timeout: float = Field(
         20.0, alias="JEMPUT_SHUTDOWN_TIMEOUT", gt=0, le=600,
         description="seconds from SIGTERM to exit: in-flight requests and handlers, outbox flush",

@@ -20,9 +20,15 @@ class ServiceApp(AsgiFastStream):
 
     api: FastAPI | None = None
     runtime: Runtime
+    # back-pressure: at most JEMPUT_HTTP_CONCURRENCY requests inside the API at once; the others
+    # wait before their body is read (TCP holds it back), while /healthz and /readyz still answer
+    api_slots: asyncio.Semaphore | None = None
 
     async def not_found(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.api is not None and scope["type"] in {"http", "websocket"}:
+        if self.api is not None and scope["type"] == "http" and self.api_slots is not None:
+            async with self.api_slots:
+                await self.api(scope, receive, send)
+        elif self.api is not None and scope["type"] in {"http", "websocket"}:
             await self.api(scope, receive, send)
         else:
             await super().not_found(scope, receive, send)
