@@ -62,7 +62,7 @@ class Runtime:
         self.definition = definition
         self.service = definition.name
         self.settings = settings
-        self.topology = Topology(settings.namespace, settings.delivery_limit)
+        self.topology = Topology(settings.namespace, settings.delivery_limit, settings.bus_declare)
         self.metrics = ServiceMetrics(self.service)
         self.broker = RabbitBroker(
             settings.rabbitmq_url,
@@ -96,7 +96,7 @@ class Runtime:
         await create_indexes(self.db, {**outbox_indexes(self.definition.outbox_collections)})
         await create_indexes(self.db, self.definition.indexes)
         await self.broker.connect()
-        await declare(self.broker, self.topology)
+        await declare(self.broker, self.topology, self.service)
         for hook in self.definition.on_start:
             await hook(self)
         log.info("service opened", extra={"namespace": self.settings.namespace,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,6 +28,11 @@ class ServiceSettings(BaseSettings):
         None, alias="JEMPUT_DATABASE", description="database name; default jemput_<service>"
     )
     delivery_limit: int = Field(5, alias="JEMPUT_DELIVERY_LIMIT", ge=1, le=100)
+    bus_declare: Literal["all", "own"] = Field(
+        "all", alias="JEMPUT_BUS_DECLARE",
+        description="all: declare the whole topology (a broker user that may); own: only this service's "
+                    "queues, the rest comes from `jemput broker setup` (least-privilege users, docs/security.md)",
+    )
     prefetch: int = Field(32, alias="JEMPUT_PREFETCH", ge=1, le=1000)
     retry_base_s: float = Field(0.2, alias="JEMPUT_RETRY_BASE_S", ge=0)
     retry_max_s: float = Field(10.0, alias="JEMPUT_RETRY_MAX_S", ge=0)

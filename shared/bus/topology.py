@@ -1,9 +1,17 @@
 """The bus topology of DESIGN.md: two topic exchanges, one quorum queue per consuming service and
 exchange, a dead-letter exchange and one DLQ per queue.
 
-Every service declares the whole topology at start-up (declarations are idempotent), so the
-bindings exist whatever order the services start in and no event is published before the queue
-that should receive it exists. Public events that no Jemput service consumes are still routed:
+Who declares what (``Topology.declares``, setting ``JEMPUT_BUS_DECLARE``):
+
+- ``all`` (development and tests, a broker user that may configure everything): every service
+  declares the whole topology at start-up (declarations are idempotent), so the bindings exist
+  whatever order the services start in and no event is published before the queue that should
+  receive it exists.
+- ``own`` (production, one least-privilege broker user per service, ``shared/bus/permissions.py``):
+  the broker setup (``jemput broker definitions`` / ``jemput broker setup``) has declared the whole
+  topology beforehand; a service only checks that the exchanges exist (passive declares) and
+  declares its own queues, their bindings and their DLQs — all its user may configure.
+ Public events that no Jemput service consumes are still routed:
 ``jemput.events`` has an alternate exchange, ``jemput.unrouted``, whose bounded queue keeps them
 for inspection instead of returning them to a publisher that could do nothing with them. The
 restricted exchange has none: an unroutable ``card.requested`` is an error for its publisher.
@@ -12,7 +20,7 @@ restricted exchange has none: an unroutable ``card.requested`` is an error for i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
 
@@ -33,6 +41,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
 
 UNROUTED_MAX_LENGTH = 100_000
 
+Declares = Literal["all", "own"]
+
 
 def exchange_of(routing_key: str) -> Exchange:
     kinds = {spec.exchange for spec in CATALOGUE.values() if spec.routing_key == routing_key}
@@ -45,6 +55,11 @@ def exchange_of(routing_key: str) -> Exchange:
 class Topology:
     namespace: str = "jemput"
     delivery_limit: int = 5
+    declares: Declares = "all"  # "own": exchanges are only looked up (passive), never declared
+
+    @property
+    def declare_exchanges(self) -> bool:
+        return self.declares == "all"
 
     # --- names ---------------------------------------------------------------------------
     def exchange_name(self, kind: Exchange) -> str:
@@ -71,16 +86,18 @@ class Topology:
         if kind == "events":
             arguments["alternate-exchange"] = self.unrouted_name
         return RabbitExchange(
-            self.exchange_name(kind), type=ExchangeType.TOPIC, durable=True, arguments=arguments or None
+            self.exchange_name(kind), type=ExchangeType.TOPIC, durable=True, arguments=arguments or None,
+            declare=self.declare_exchanges,
         )
 
     @property
     def dlx(self) -> RabbitExchange:
-        return RabbitExchange(self.dlx_name, type=ExchangeType.DIRECT, durable=True)
+        return RabbitExchange(self.dlx_name, type=ExchangeType.DIRECT, durable=True, declare=self.declare_exchanges)
 
     @property
     def unrouted_exchange(self) -> RabbitExchange:
-        return RabbitExchange(self.unrouted_name, type=ExchangeType.FANOUT, durable=True)
+        return RabbitExchange(self.unrouted_name, type=ExchangeType.FANOUT, durable=True,
+                              declare=self.declare_exchanges)
 
     def queue(self, service: str, kind: Exchange = "events", routing_key: str = "") -> RabbitQueue:
         name = self.queue_name(service, kind)
@@ -118,20 +135,28 @@ class Topology:
             out.setdefault(exchange_of(key), []).append(key)
         return {kind: tuple(keys) for kind, keys in out.items()}
 
+    def queues_of(self, service: str) -> list[str]:
+        """The queues ``service`` owns (its DLQs are ``dlq_name`` of these)."""
+        return [self.queue_name(service, kind) for kind in self.bindings(service)]
+
     def all_queues(self) -> list[str]:
-        return [self.queue_name(s, kind) for s in SUBSCRIPTIONS for kind in self.bindings(s)]
+        return [name for s in SUBSCRIPTIONS for name in self.queues_of(s)]
 
 
-async def declare(broker: Any, topology: Topology) -> None:
-    """Declare exchanges, every service's queues with their bindings, the DLX and the DLQs."""
-    unrouted_ex = await broker.declare_exchange(topology.unrouted_exchange)
-    unrouted_q = await broker.declare_queue(topology.unrouted_queue)
-    await unrouted_q.bind(unrouted_ex)
+async def declare(broker: Any, topology: Topology, service: str | None = None) -> None:
+    """Declare the topology. With ``topology.declares == "all"`` (``JEMPUT_BUS_DECLARE``): the
+    exchanges, every service's queues with their bindings, the DLX and the DLQs. Otherwise the
+    exchanges are looked up (they must exist) and only ``service``'s own queues are declared."""
+    services = list(SUBSCRIPTIONS) if topology.declare_exchanges or service is None else [service]
+    if topology.declare_exchanges:
+        unrouted_ex = await broker.declare_exchange(topology.unrouted_exchange)
+        unrouted_q = await broker.declare_queue(topology.unrouted_queue)
+        await unrouted_q.bind(unrouted_ex)
     dlx = await broker.declare_exchange(topology.dlx)
     exchanges = {kind: await broker.declare_exchange(topology.exchange(kind)) for kind in ("events", "restricted")}
-    for service in SUBSCRIPTIONS:
-        for kind, keys in topology.bindings(service).items():
-            queue = await broker.declare_queue(topology.queue(service, kind))
+    for name in services:
+        for kind, keys in topology.bindings(name).items():
+            queue = await broker.declare_queue(topology.queue(name, kind))
             for key in keys:
                 await queue.bind(exchanges[kind], routing_key=key)
             dlq = await broker.declare_queue(topology.dlq(queue.name))

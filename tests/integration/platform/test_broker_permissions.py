@@ -1,0 +1,140 @@
+"""Least privilege on the real broker: one user per service with the permissions `jemput broker
+setup` gives it (its own vhost and users per test, removed afterwards)."""
+
+from __future__ import annotations
+
+import aio_pika
+import pytest
+from aiormq.exceptions import ChannelAccessRefused
+
+from shared.bus.definitions import SERVICES
+from shared.bus.topology import Topology
+from shared.events.catalogue import CATALOGUE, produced_by
+from shared.testing import EventTap, queue_depth, running_service
+
+from ..printing.helpers import card_requested, eventually, printing_settings, publish
+from .broker_plan import least_privilege_broker
+
+
+async def refused(action) -> bool:
+    """True when the broker refuses ``action`` with ACCESS_REFUSED; any other error is raised."""
+    try:
+        await action()
+    except ChannelAccessRefused:
+        return True
+    return False
+
+
+async def test_each_service_publishes_only_its_own_routing_keys(rabbit_url):
+    async with least_privilege_broker(rabbit_url) as broker:
+        topology = broker.plan.topology
+        for service in SERVICES:
+            own = {spec.routing_key for spec in produced_by(service)}
+            connection = await broker.connect(service)
+            async with connection:
+                outcome: dict[str, bool] = {}
+                for spec in CATALOGUE.values():
+                    channel = await connection.channel(publisher_confirms=True)
+
+                    async def send(channel=channel, spec=spec) -> None:
+                        exchange = await channel.get_exchange(topology.exchange_name(spec.exchange), ensure=False)
+                        await exchange.publish(aio_pika.Message(b"{}"), routing_key=spec.routing_key)
+
+                    outcome[spec.routing_key] = not await refused(send)
+                    if not channel.is_closed:
+                        await channel.close()
+            allowed = {key for key, ok in outcome.items() if ok}
+            assert allowed == own, service  # the dashboard: nothing at all
+
+
+async def test_notifications_cannot_publish_card_printed(rabbit_url):
+    async with least_privilege_broker(rabbit_url) as broker, await broker.connect("notifications") as connection:
+        channel = await connection.channel(publisher_confirms=True)
+        events = await channel.get_exchange("jemput.events", ensure=False)
+        await events.publish(aio_pika.Message(b"{}"), routing_key="notification.sent")  # its own: fine
+        with pytest.raises(ChannelAccessRefused, match="card.printed"):
+            await events.publish(aio_pika.Message(b"{}"), routing_key="card.printed")
+
+
+async def test_only_printing_and_notifications_bind_to_the_restricted_exchange(rabbit_url):
+    async with least_privilege_broker(rabbit_url) as broker:
+        topology = broker.plan.topology
+        restricted = topology.exchange_name("restricted")
+        wanted = {"printing": "card.requested", "notifications": "student.contact_updated"}
+        for service in SERVICES:
+            async with await broker.connect(service) as connection:
+                queue_name = topology.queue_name(service, "restricted" if service in wanted else "events")
+                channel = await connection.channel()
+                queue = await channel.declare_queue(queue_name, passive=True)
+
+                async def bind(queue=queue, key=wanted.get(service, "card.requested")) -> None:
+                    await queue.bind(restricted, key)
+
+                assert await refused(bind) is (service not in wanted), service
+        # printing may not take the other restricted event, nor anyone another's queue
+        async with await broker.connect("printing") as connection:
+            queue = await (await connection.channel()).declare_queue("jemput.printing.restricted", passive=True)
+            assert await refused(lambda: queue.bind(restricted, "student.contact_updated"))
+        async with await broker.connect("dashboard") as connection:
+            queue = await (await connection.channel()).declare_queue("jemput.printing.restricted", passive=True)
+            assert await refused(lambda: queue.consume(_ignore))
+
+
+async def test_an_outside_subscriber_cannot_bind_to_the_restricted_exchange(rabbit_url):
+    async with least_privilege_broker(rabbit_url) as broker, await broker.connect("observer") as connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind("jemput.events", "#")  # public events: yes
+        with pytest.raises(ChannelAccessRefused, match="jemput.restricted"):
+            await queue.bind("jemput.restricted", "#")
+        channel = await connection.channel(publisher_confirms=True)
+        events = await channel.get_exchange("jemput.events", ensure=False)
+        with pytest.raises(ChannelAccessRefused):  # and it publishes nothing
+            await events.publish(aio_pika.Message(b"{}"), routing_key="school.registered")
+
+
+async def test_a_service_declares_only_what_it_owns(rabbit_url):
+    async with least_privilege_broker(rabbit_url) as broker, await broker.connect("scheduling") as connection:
+        topology = broker.plan.topology
+        mine = topology.queue("scheduling")
+        channel = await connection.channel()
+        await channel.declare_queue(mine.name, durable=True, arguments=mine.arguments)  # its own queue: yes
+        for attempt in (
+            lambda ch: ch.declare_exchange("jemput.events", aio_pika.ExchangeType.TOPIC, durable=True),
+            lambda ch: ch.declare_queue("jemput.printing", durable=True, arguments=topology.queue("printing").arguments),
+            lambda ch: ch.queue_delete("jemput.printing"),
+            lambda ch: ch.declare_queue("jemput.scheduling.extra", durable=True),
+        ):
+            channel = await connection.channel()
+            assert await refused(lambda channel=channel, attempt=attempt: attempt(channel))
+
+
+async def test_printing_runs_as_its_own_user_with_only_its_own_declarations(
+        rabbit_url, namespace, settings_for, tmp_path):
+    async with least_privilege_broker(rabbit_url, namespace) as broker:
+        topology: Topology = broker.plan.topology
+        settings = printing_settings(settings_for, tmp_path, RABBITMQ_URL=broker.url("printing"),
+                                     JEMPUT_BUS_DECLARE="own")
+        async with (
+            running_service("printing", settings),
+            EventTap(broker.url("observer"), topology.exchange_name("events")) as tap,
+        ):
+            await publish(broker.url("enrollment"), topology.exchange_name("restricted"), card_requested(1))
+            [certificate] = await tap.wait_for("certificate.issued")  # no stock yet: a certificate
+            assert certificate["body"]["source"] == "/jemput/printing"
+
+            connection = await aio_pika.connect(broker.url("enrollment"))
+            async with connection:  # poison: printing's user may still dead-letter it
+                channel = await connection.channel(publisher_confirms=True)
+                restricted = await channel.get_exchange(topology.exchange_name("restricted"), ensure=False)
+                await restricted.publish(aio_pika.Message(b"not json"), routing_key="card.requested")
+            dlq = topology.dlq_name(topology.queue_name("printing", "restricted"))
+            await eventually(lambda: _depth_is(broker.url("printing"), dlq, 1))
+
+
+async def _ignore(message) -> None:
+    return None
+
+
+async def _depth_is(url: str, queue: str, depth: int) -> bool:
+    return await queue_depth(url, queue) == depth
