@@ -35,8 +35,7 @@ async def test_a_visit_flows_between_service_processes(env_for, tmp_path):
         for svc in procs.values():
             svc.process.send_signal(signal.SIGTERM)
             await asyncio.to_thread(svc.process.wait, 30)
-            # uvicorn finishes the graceful shutdown, then re-raises SIGTERM as its exit status
-            assert svc.process.returncode in (0, -signal.SIGTERM)
+            assert svc.process.returncode == 0  # a complete graceful shutdown (shared/shutdown.py)
     for name in SERVICES:
         log = (tmp_path / f"{name}.log").read_text()
         assert "Application shutdown complete." in log
