@@ -96,7 +96,7 @@ class Runner:
         self.progress = progress or Progress()
         self.seed = seed
         self.state = _State()
-        self.http = httpx.AsyncClient(timeout=120)
+        self.http = httpx.AsyncClient(timeout=120, headers=stack.headers())  # an admin token
         self.timings: dict[str, float] = {}
         self.delivery_stats: dict[str, int] = {}
         self.laps: list[tuple[str, float]] = []

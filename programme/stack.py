@@ -16,10 +16,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import Any
+
 import httpx
 
 from services.enrollment.adapters.registry_simulator import SimulatorConfig, running_simulator
 from services.notifications.adapters.sinks import GatewaySink, SmtpSink
+from shared.auth import AuthConfig, Role, bearer_headers, new_key
+from shared.settings import ServiceSettings
 from shared.testing import ServiceProcess, service_processes
 
 SERVICES = ("scheduling", "enrollment", "printing", "notifications")
@@ -52,6 +56,21 @@ class Stack:
     _starts: dict[str, int] = field(default_factory=dict)
     _contexts: dict[str, contextlib.AbstractAsyncContextManager] = field(default_factory=dict)
     _biometric_key: str = field(default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+    _auth_keys: str = field(default_factory=lambda: f"demo:{new_key()}")
+
+    @property
+    def auth_keys(self) -> str:
+        """The services' token keys: the base environment's, else one made for this stack."""
+        return self.base_env("scheduling").get("JEMPUT_AUTH_KEYS") or self._auth_keys
+
+    def headers(self, role: Role | str = Role.ADMIN, subject: str = "demo-runner") -> dict[str, str]:
+        """An ``Authorization`` header for calling the stack's services as ``role``."""
+        return bearer_headers(AuthConfig.from_settings(ServiceSettings(JEMPUT_AUTH_KEYS=self.auth_keys)),
+                              role, subject=subject)
+
+    def client(self, name: str, role: Role | str = Role.ADMIN, **kwargs: Any) -> httpx.AsyncClient:
+        """A client of one service's API with a token of ``role``."""
+        return httpx.AsyncClient(base_url=self.url(name), headers=self.headers(role), **kwargs)
 
     def url(self, name: str) -> str:
         return self.procs[name].url
@@ -59,6 +78,7 @@ class Stack:
     def env(self, name: str) -> dict[str, str]:
         env = dict(self.base_env(name))
         env.setdefault("JEMPUT_RELAY_SWEEP_S", "1")
+        env["JEMPUT_AUTH_KEYS"] = self.auth_keys
         today = {"JEMPUT_TODAY": self.today[name].isoformat()} if name in self.today else {}
         if name == "scheduling":
             env |= {"JEMPUT_CATCH_UP_THRESHOLD": str(self.catch_up_threshold), **today}

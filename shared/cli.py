@@ -80,6 +80,7 @@ def _mount_service_commands() -> None:
 
 
 _mount_service_commands()
+importlib.import_module("shared.token_cli").register(cli)
 importlib.import_module("shared.broker_cli").register(cli)
 
 

@@ -25,6 +25,8 @@ from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from pymongo import IndexModel
 
+from shared.auth import AuthConfigError
+from shared.auth import install as install_auth
 from shared.bus.consumer import Consumer
 from shared.bus.publisher import EventPublisher
 from shared.bus.topology import Topology, declare
@@ -171,6 +173,8 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
     app.runtime = runtime
     app.api = definition.api(runtime) if definition.api is not None else None
     app.api_slots = asyncio.Semaphore(settings.http_concurrency)
+    if app.api is not None:
+        install_auth(app.api, settings)  # no signing keys, no service (AuthConfigError)
     return app
 
 
@@ -179,7 +183,10 @@ def serve(definition: ServiceDefinition, settings: ServiceSettings | None = None
     Exits 0 after a complete graceful shutdown, 1 when it ran out of time (``shared/shutdown.py``)."""
     settings = settings or definition.settings_class(JEMPUT_SERVICE=definition.name)
     configure_logging(definition.name, settings.log_level)
-    app = build_app(definition, settings)
+    try:
+        app = build_app(definition, settings)
+    except AuthConfigError as error:
+        raise SystemExit(f"jemput {definition.name} does not start: {error}") from None
     config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None,
                             lifespan="on", timeout_graceful_shutdown=max(1, int(settings.shutdown_timeout / 3)))
     server = GracefulServer(config, app.runtime)

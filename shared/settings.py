@@ -46,6 +46,13 @@ class ServiceSettings(BaseSettings):
         description="seconds from SIGTERM to exit: in-flight requests and handlers, outbox flush",
     )
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    # bearer tokens (shared/auth.py, docs/security.md): the same keys for every service
+    auth_keys: str = Field("", alias="JEMPUT_AUTH_KEYS", repr=False,
+                           description="key_id:base64(>= 32 bytes),...; a service refuses to start without")
+    auth_key_id: str = Field("", alias="JEMPUT_AUTH_KEY_ID", description="the key that signs new tokens")
+    auth_issuer: str = Field("jemput", alias="JEMPUT_AUTH_ISSUER")
+    auth_audience: str = Field("jemput", alias="JEMPUT_AUTH_AUDIENCE")
+    auth_token_ttl_s: int = Field(12 * 3600, alias="JEMPUT_AUTH_TOKEN_TTL_S", ge=60, le=90 * 86400)
 
     def database_name(self, service: str | None = None) -> str:
         return self.database or f"jemput_{service or self.service}"

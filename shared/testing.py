@@ -23,6 +23,7 @@ import aio_pika
 import httpx
 import uvicorn
 
+from shared.auth import AuthConfig, Role, bearer_headers
 from shared.bus.topology import SUBSCRIPTIONS, Topology
 from shared.infra import free_port
 from shared.service import ServiceDefinition, build_app
@@ -31,6 +32,31 @@ from shared.web import ServiceApp
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# the signing key of test runs (tests/conftest.py puts it in every service's environment): synthetic
+TEST_AUTH_KEYS = "test:amVtcHV0LXRlc3Qtc2lnbmluZy1rZXktbm90LWZvci1wcm9kdWN0aW9u"
+
+
+def auth_config(keys: str = TEST_AUTH_KEYS) -> AuthConfig:
+    return AuthConfig.from_settings(ServiceSettings(JEMPUT_AUTH_KEYS=keys))
+
+
+def token_headers(role: Role | str = Role.ADMIN, *, keys: str = TEST_AUTH_KEYS, npsn: str | None = None,
+                  subject: str | None = None) -> dict[str, str]:
+    """An ``Authorization`` header for a role, signed with the test key (or ``keys``)."""
+    return bearer_headers(auth_config(keys), role, subject=subject, npsn=npsn)
+
+
+def cli_token(role: Role | str = Role.OPERATOR, *, keys: str = TEST_AUTH_KEYS, npsn: str | None = None) -> str:
+    """A token for ``JEMPUT_TOKEN`` (the `jemput` commands), signed with the test key."""
+    return token_headers(role, keys=keys, npsn=npsn)["Authorization"].removeprefix("Bearer ")
+
+
+def api_client(base_url: str = "", role: Role | str = Role.ADMIN, *, keys: str = TEST_AUTH_KEYS,
+               npsn: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
+    """An HTTP client that calls a service's API with a token of ``role`` (default admin)."""
+    headers = {**kwargs.pop("headers", {}), **token_headers(role, keys=keys, npsn=npsn)}
+    return httpx.AsyncClient(base_url=base_url, headers=headers, **kwargs)
 
 
 def definition_of(name: str) -> ServiceDefinition:
@@ -47,6 +73,10 @@ class RunningService:
     @property
     def runtime(self) -> Any:
         return self.app.runtime
+
+    def client(self, role: Role | str = Role.ADMIN, **kwargs: Any) -> httpx.AsyncClient:
+        """A client of this service's API with a token of ``role`` signed with its own keys."""
+        return api_client(self.url, role, keys=self.runtime.settings.auth_keys, **kwargs)
 
 
 @contextlib.asynccontextmanager
@@ -198,5 +228,5 @@ async def get_messages(url: str, name: str, limit: int = 100) -> list[aio_pika.a
     return out
 
 
-__all__ = ["SUBSCRIPTIONS", "EventTap", "RunningService", "ServiceProcess", "delete_topology",
+__all__ = ["SUBSCRIPTIONS", "TEST_AUTH_KEYS", "EventTap", "api_client", "cli_token", "token_headers", "RunningService", "ServiceProcess", "delete_topology",
            "get_messages", "queue_depth", "running_service", "service_processes"]

@@ -21,7 +21,7 @@ from pymongo import AsyncMongoClient
 from shared import infra
 from shared.bus.topology import Topology
 from shared.settings import ServiceSettings
-from shared.testing import delete_topology
+from shared.testing import TEST_AUTH_KEYS, delete_topology
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +77,7 @@ def test_env(namespace: str, rabbit_url: str, mongo_url: str, service: str, **ov
         "JEMPUT_RETRY_MAX_S": "0.5",
         "JEMPUT_RELAY_SWEEP_S": "0.5",
         "HTTP_PORT": "0",
+        "JEMPUT_AUTH_KEYS": TEST_AUTH_KEYS,  # tokens: shared.testing.api_client / token_headers
     }
     env.update({k.upper(): str(v) for k, v in overrides.items()})
     return env

@@ -14,11 +14,12 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 
+from shared.auth import READERS, Role, browser_login_router, requires
 from shared.service import Runtime
 
 from .adapters.projections import ProjectionStore
 from .adapters.queues import QueueDepths
-from .domain.overview import Overview, build_overview
+from .domain.overview import Overview, SchoolProgress, build_overview
 from .handlers import settings_of, store_of
 from .web.page import render_page
 
@@ -38,13 +39,26 @@ def build_api(rt: Runtime) -> FastAPI:
         return build_overview(await store.read(), await queues.read(), now=dt.datetime.now(UTC),
                               timezone=settings.timezone, since=since, upcoming_limit=settings.upcoming_limit)
 
-    @api.get("/api/overview", response_model=Overview, summary="Every figure of the operations page")
+    @api.get("/api/overview", response_model=Overview, summary="Every figure of the operations page",
+             dependencies=[requires(*READERS)])
     async def overview_json(since: Since = None) -> Overview:
         return await overview(since)
 
-    @api.get("/", response_class=HTMLResponse, summary="The operations page")
+    @api.get("/api/schools/{npsn}", response_model=SchoolProgress, summary="One school's progress",
+             dependencies=[requires(*READERS, Role.SCHOOL)])
+    async def school_progress(npsn: str) -> SchoolProgress:
+        """What a school account may see: its own school's row of the operations page."""
+        for school in (await overview(None)).schools:
+            if school.npsn == npsn:
+                return school
+        raise HTTPException(404, f"school {npsn} is not in the programme")
+
+    @api.get("/", response_class=HTMLResponse, summary="The operations page",
+             dependencies=[requires(*READERS)])
     async def page(since: Since = None) -> HTMLResponse:
         return HTMLResponse(render_page(await overview(since), refresh_s=settings_of(rt).refresh_s))
+
+    api.include_router(browser_login_router())
 
     @api.get("/static/{name}", include_in_schema=False)
     async def static(name: str) -> Response:

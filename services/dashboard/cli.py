@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shared.auth import cli_headers
+
 DEFAULT_URL = "http://localhost:8005"
 
 dashboard_app = typer.Typer(help="Operations figures from the dashboard service.", no_args_is_help=True)
@@ -25,7 +27,7 @@ def _base_url() -> str:
 
 def _overview() -> dict[str, Any]:
     try:
-        response = httpx.get(_base_url() + "/api/overview", timeout=30)
+        response = httpx.get(_base_url() + "/api/overview", timeout=30, headers=cli_headers())
     except httpx.HTTPError as error:
         Console(stderr=True).print(f"[red]cannot reach the dashboard at {_base_url()}: {error}[/red]")
         raise typer.Exit(2) from None

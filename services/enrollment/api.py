@@ -14,6 +14,8 @@ from fastapi import FastAPI, HTTPException, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from shared.audit import AuditLog, audit_router
+from shared.auth import OFFICE, READERS, SUPERVISION, Principal, requires
 from shared.service import Runtime
 
 from .adapters.central_registry import RegistryUnavailable
@@ -84,6 +86,9 @@ def build_api(runtime: Runtime) -> FastAPI:
     def st() -> EnrollmentState:
         return state_of(runtime)
 
+    def audit() -> AuditLog:
+        return AuditLog(runtime.db, runtime.service)
+
     async def desk_call(coro) -> Any:  # type: ignore[no-untyped-def]
         try:
             return await coro
@@ -91,7 +96,7 @@ def build_api(runtime: Runtime) -> FastAPI:
             raise HTTPException(error.status, {"message": str(error),
                                                "problems": error.problems}) from None
 
-    @api.post("/rosters", tags=["rosters"])
+    @api.post("/rosters", tags=["rosters"], dependencies=[requires(*OFFICE)])
     async def import_roster(file: UploadFile,
                             stream: bool = Query(False, description="NDJSON progress lines")):
         """Import a roster (CSV or XLSX): verify every row, store the valid ones, answer the
@@ -152,14 +157,15 @@ def build_api(runtime: Runtime) -> FastAPI:
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
-    @api.get("/rosters/{roster_id}", tags=["rosters"])
+    @api.get("/rosters/{roster_id}", tags=["rosters"], dependencies=[requires(*READERS)])
     async def roster_report(roster_id: str) -> dict[str, Any]:
         doc = await st().repository.roster(roster_id)
         if doc is None:
             raise HTTPException(404, f"roster {roster_id} not found")
         return {"roster_id": roster_id, "imported_at": doc["imported_at"], **doc["report"]}
 
-    @api.get("/visits/{visit_id}/students", response_model=list[StudentView], tags=["visits"])
+    @api.get("/visits/{visit_id}/students", response_model=list[StudentView], tags=["visits"],
+             dependencies=[requires(*OFFICE)])
     async def visit_list(visit_id: str) -> list[StudentView]:
         """The students a visit may record: the school's roster, ready to record."""
         visit = await runtime.db["visits"].find_one({"_id": visit_id})
@@ -169,7 +175,8 @@ def build_api(runtime: Runtime) -> FastAPI:
             visit["npsn"], [Category.READY_TO_RECORD, Category.NOT_YET_ELIGIBLE])
         return [view(d) for d in docs]
 
-    @api.post("/students/lookup", response_model=StudentView, tags=["students"])
+    @api.post("/students/lookup", response_model=StudentView, tags=["students"],
+              dependencies=[requires(*OFFICE)])
     async def student_by_nisn(body: NisnLookup) -> StudentView:
         """Find a student by NISN (in the body, so it stays out of access logs)."""
         nisn = body.nisn
@@ -179,33 +186,49 @@ def build_api(runtime: Runtime) -> FastAPI:
             raise HTTPException(404, "no student with this NISN")
         return view(doc)
 
-    @api.get("/students/{student_id}", response_model=StudentView, tags=["students"])
+    @api.get("/students/{student_id}", response_model=StudentView, tags=["students"],
+             dependencies=[requires(*OFFICE)])
     async def student(student_id: str) -> StudentView:
         doc = await st().repository.get(student_id, {"outbox": 0, "biometrics": 0})
         if doc is None:
             raise HTTPException(404, f"student {student_id} not found")
         return view(doc)
 
-    @api.post("/students/{student_id}/check-ins", response_model=StudentView, tags=["desk"])
+    @api.post("/students/{student_id}/check-ins", response_model=StudentView, tags=["desk"],
+              dependencies=[requires(*OFFICE)])
     async def check_in(student_id: str, body: CheckIn) -> StudentView:
         return view(await desk_call(st().desk.check_in(student_id, body)))
 
     @api.post("/students/{student_id}/consents", status_code=201, tags=["desk"])
-    async def give_consent(student_id: str, body: ConsentIn) -> dict[str, Any]:
-        return (await desk_call(st().desk.give_consent(student_id, body))).model_dump(mode="json")
+    async def give_consent(student_id: str, body: ConsentIn,
+                           who: Principal = requires(*OFFICE)) -> dict[str, Any]:
+        consent = await desk_call(st().desk.give_consent(student_id, body))
+        await audit().record(who, "consent.recorded", student_id,
+                             {"consent_id": consent.consent_id, "method": consent.method.value,
+                              "operator_id": body.operator_id})
+        return consent.model_dump(mode="json")
 
     @api.post("/students/{student_id}/consents/{consent_id}/withdrawal", tags=["desk"])
-    async def withdraw_consent(student_id: str, consent_id: str,
-                               body: Withdrawal) -> dict[str, Any]:
+    async def withdraw_consent(student_id: str, consent_id: str, body: Withdrawal,
+                               who: Principal = requires(*OFFICE)) -> dict[str, Any]:
         consent = await desk_call(st().desk.withdraw_consent(student_id, consent_id, body))
+        await audit().record(who, "consent.withdrawn", student_id,
+                             {"consent_id": consent_id, "operator_id": body.operator_id,
+                              "reason": body.reason})
         return consent.model_dump(mode="json")
 
     @api.post("/students/{student_id}/corrections", response_model=StudentView, tags=["desk"])
-    async def correct(student_id: str, body: Correction) -> StudentView:
-        """Correct biodata at the desk; every correction is kept (who, what, when, why)."""
-        return view(await desk_call(st().desk.correct(student_id, body)))
+    async def correct(student_id: str, body: Correction,
+                      who: Principal = requires(*OFFICE)) -> StudentView:
+        """Correct biodata at the desk; every correction is kept (who, what, when, why) and
+        audited (the field and the reason, not the values)."""
+        doc = await desk_call(st().desk.correct(student_id, body))
+        await audit().record(who, "biodata.corrected", student_id,
+                             {"field": body.field, "reason": body.reason, "operator_id": body.operator_id})
+        return view(doc)
 
-    @api.post("/students/{student_id}/capture", response_model=StudentView, tags=["desk"])
+    @api.post("/students/{student_id}/capture", response_model=StudentView, tags=["desk"],
+              dependencies=[requires(*OFFICE)])
     async def capture(student_id: str, body: CaptureIn) -> StudentView:
         """Biometric capture (face, ten fingerprints, two irises, signature). Refused without
         a guardian's consent for a minor, or when a biometric is unusable."""
@@ -216,11 +239,17 @@ def build_api(runtime: Runtime) -> FastAPI:
 
     @api.post("/students/{student_id}/exceptions/approval", response_model=StudentView,
               tags=["desk"])
-    async def approve(student_id: str, body: Approval) -> StudentView:
-        """A supervisor approves the biometric exceptions of a capture."""
+    async def approve(student_id: str, body: Approval,
+                      who: Principal = requires(*SUPERVISION)) -> StudentView:
+        """A supervisor approves the biometric exceptions of a capture (audited)."""
         doc = await desk_call(st().desk.approve(student_id, body))
+        await audit().record(who, "exceptions.approved", student_id, {
+            "supervisor_id": body.supervisor_id,
+            "exceptions": [f"{e.get('modality')}:{e.get('reason')}"
+                           for e in (doc.get("recording") or {}).get("exceptions", [])]})
         st().worker.wakeup.set()
         await runtime.relay.after_write(STUDENTS, student_id)
         return view(doc)
 
+    api.include_router(audit_router(audit))
     return api

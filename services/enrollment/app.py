@@ -9,6 +9,7 @@ from services.enrollment.api import build_api
 from services.enrollment.handlers import VISITS, consumer
 from services.enrollment.runtime_state import state_of
 from services.enrollment.settings import EnrollmentSettings
+from shared.audit import INDEXES as AUDIT_INDEXES
 from shared.service import Runtime, ServiceDefinition, build_app
 
 
@@ -32,7 +33,7 @@ definition = ServiceDefinition(
     name="enrollment",
     consumer=consumer,
     outbox_collections=[STUDENTS, ROSTERS],
-    indexes={VISITS: [IndexModel([("npsn", 1), ("date", 1)])], **INDEXES},
+    indexes={VISITS: [IndexModel([("npsn", 1), ("date", 1)])], **INDEXES, **AUDIT_INDEXES},
     api=build_api,
     on_start=[start],
     background=[submissions, deferred_prints],

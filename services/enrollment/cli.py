@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
+from shared.auth import cli_headers
+
 DEFAULT_URL = "http://localhost:8002"
 roster = typer.Typer(help="Rosters from the education office.", no_args_is_help=True)
 console = Console()
@@ -46,7 +48,7 @@ def _upload(file: Path) -> dict[str, Any]:
     try:
         with progress, file.open("rb") as handle:
             task = progress.add_task(f"verifying {file.name}", total=1.0, rows=0)
-            with httpx.Client(timeout=httpx.Timeout(30, read=600)) as client, client.stream(
+            with httpx.Client(timeout=httpx.Timeout(30, read=600), headers=cli_headers()) as client, client.stream(
                     "POST", url, params={"stream": "true"},
                     files={"file": (file.name, handle)}) as response:
                 if response.status_code != 200:

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Header, HTTPException, Query
 from pydantic import BaseModel, Field, ValidationError
 
+from shared.auth import OFFICE, READERS, requires
 from shared.service import Runtime
 
 from .adapters.repository import VISITS, DeliveryRepository
@@ -93,7 +94,8 @@ def build_api(runtime: Runtime) -> FastAPI:
     def repo() -> DeliveryRepository:
         return runtime.state.get("deliveries") or DeliveryRepository(runtime.db)
 
-    @api.get("/deliveries", tags=["deliveries"], response_model=list[DeliveryOut])
+    @api.get("/deliveries", tags=["deliveries"], response_model=list[DeliveryOut],
+             dependencies=[requires(*OFFICE)])
     async def list_deliveries(
         recipient_id: str | None = Query(None, description="e.g. student:S-1, guardian:S-1:guardian, school:20612345"),
         cause_event_id: str | None = Query(None, description="the event that caused the messages"),
@@ -115,19 +117,21 @@ def build_api(runtime: Runtime) -> FastAPI:
             query["status"] = status.value
         return [DeliveryOut.of(d) for d in await repo().find(query, limit)]
 
-    @api.get("/deliveries/stats", tags=["deliveries"])
+    @api.get("/deliveries/stats", tags=["deliveries"], dependencies=[requires(*READERS)])
     async def delivery_stats() -> dict[str, int]:
         """How many deliveries are in each status."""
         return await repo().count_by_status()
 
-    @api.get("/deliveries/{delivery_id}", tags=["deliveries"], response_model=DeliveryOut)
+    @api.get("/deliveries/{delivery_id}", tags=["deliveries"], response_model=DeliveryOut,
+             dependencies=[requires(*OFFICE)])
     async def get_delivery(delivery_id: str) -> DeliveryOut:
         found = await repo().get(delivery_id)
         if found is None:
             raise HTTPException(404, f"delivery {delivery_id} not found")
         return DeliveryOut.of(found[0])
 
-    @api.post("/deliveries/{delivery_id}/resend", tags=["deliveries"], status_code=202, response_model=DeliveryOut)
+    @api.post("/deliveries/{delivery_id}/resend", tags=["deliveries"], status_code=202, response_model=DeliveryOut,
+              dependencies=[requires(*OFFICE)])
     async def resend(
         delivery_id: str,
         idempotency_key: str | None = Header(None, description="the same key resends once"),
@@ -150,11 +154,13 @@ def build_api(runtime: Runtime) -> FastAPI:
             wake.set()
         return DeliveryOut.of(again)
 
-    @api.get("/templates", tags=["templates"], response_model=list[TemplateOut])
+    @api.get("/templates", tags=["templates"], response_model=list[TemplateOut],
+             dependencies=[requires(*READERS)])
     async def templates() -> list[TemplateOut]:
         return [TemplateOut(kind=k, channels=list(CHANNELS_OF[k]), languages=list(Language)) for k in MessageKind]
 
-    @api.post("/templates/preview", tags=["templates"], response_model=PreviewOut)
+    @api.post("/templates/preview", tags=["templates"], response_model=PreviewOut,
+              dependencies=[requires(*OFFICE)])
     async def preview(request: PreviewRequest) -> PreviewOut:
         """Render a template with the given view, as the recipient would get it (with SMS segment count)."""
         try:
@@ -169,7 +175,7 @@ def build_api(runtime: Runtime) -> FastAPI:
             raise HTTPException(422, str(error)) from None
         return PreviewOut(**msg.model_dump())
 
-    @api.get("/visits/{visit_id}", tags=["visits"])
+    @api.get("/visits/{visit_id}", tags=["visits"], dependencies=[requires(*OFFICE)])
     async def get_visit(visit_id: str) -> dict[str, Any]:
         """This service's own record of a visit, kept from the scheduling service's events."""
         doc = await runtime.db[VISITS].find_one({"_id": visit_id}, {"applied_events": 0})

@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shared.auth import cli_headers
+
 DEFAULT_URL = "http://localhost:8004"
 
 notify_app = typer.Typer(help="Deliveries of the notifications service: find, resend, preview.",
@@ -27,7 +29,7 @@ def _base_url() -> str:
 
 def _call(method: str, path: str, **kwargs: Any) -> Any:
     try:
-        response = httpx.request(method, _base_url() + path, timeout=15, **kwargs)
+        response = httpx.request(method, _base_url() + path, timeout=15, headers=cli_headers(), **kwargs)
     except httpx.HTTPError as error:
         Console(stderr=True).print(f"[red]cannot reach the notifications service at {_base_url()}: {error}[/red]")
         raise typer.Exit(2) from None

@@ -10,6 +10,8 @@ from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from shared.audit import AuditLog, audit_router
+from shared.auth import OFFICE, READERS, SUPERVISION, Principal, Role, requires
 from shared.service import Runtime
 
 from .adapters.concurrency import ConcurrentUpdate, NotFound
@@ -151,28 +153,32 @@ def build_api(runtime: Runtime) -> FastAPI:
 
     # -- queue and jobs ---------------------------------------------------------------------
 
-    @api.get("/queue", response_model=list[JobSummary], tags=["print jobs"])
+    @api.get("/queue", response_model=list[JobSummary], tags=["print jobs"],
+             dependencies=[requires(*OFFICE)])
     async def queue(unit_id: str, visit_id: str | None = None,
                     include_done: bool = Query(False, description="include cards already handed over")) -> list:
         """A unit's print queue (optionally one visit's) in FIFO order."""
         jobs = await station().jobs.queue(unit_id, visit_id, include_done=include_done)
         return [JobSummary.of(job, station().is_stuck(job)) for job in jobs]
 
-    @api.get("/jobs/{job_id}", response_model=JobDetail, tags=["print jobs"])
+    @api.get("/jobs/{job_id}", response_model=JobDetail, tags=["print jobs"],
+             dependencies=[requires(*OFFICE)])
     async def job(job_id: str) -> JobDetail:
         found = await station().job(job_id)
         return JobDetail(**JobSummary.of(found, station().is_stuck(found)).model_dump(),
                          history=[h.model_dump(mode="json") for h in found.history])
 
     @api.get("/jobs/{job_id}/card.pdf", tags=["print jobs"], response_class=Response,
-             responses={200: {"content": {"application/pdf": {}}}})
+             responses={200: {"content": {"application/pdf": {}}}},
+             dependencies=[requires(*OFFICE)])
     async def card_pdf(job_id: str) -> Response:
         """The card as sent to the printer (the last serial used, or PREVIEW before printing)."""
         found, card = await _card(job_id)
         return Response(await asyncio.to_thread(render_card_pdf, card), media_type="application/pdf")
 
     @api.get("/jobs/{job_id}/preview.png", tags=["print jobs"], response_class=Response,
-             responses={200: {"content": {"image/png": {}}}})
+             responses={200: {"content": {"image/png": {}}}},
+             dependencies=[requires(*OFFICE)])
     async def preview(job_id: str, dpi: int = Query(200, ge=50, le=600)) -> Response:
         _, card = await _card(job_id)
         return Response(await asyncio.to_thread(render_card_preview, card, dpi), media_type="image/png")
@@ -187,7 +193,8 @@ def build_api(runtime: Runtime) -> FastAPI:
         return found, station().card(found, serial, at)
 
     @api.get("/jobs/{job_id}/certificate.pdf", tags=["certificates"], response_class=Response,
-             responses={200: {"content": {"application/pdf": {}}}})
+             responses={200: {"content": {"application/pdf": {}}}},
+             dependencies=[requires(*OFFICE)])
     async def certificate_pdf(job_id: str) -> Response:
         """The Surat Keterangan issued while the job waited for blanks."""
         found = await station().job(job_id)
@@ -201,41 +208,52 @@ def build_api(runtime: Runtime) -> FastAPI:
         return Response(pdf, media_type="application/pdf")
 
     @api.post("/jobs/{job_id}/reprint", response_model=JobSummary, tags=["print jobs"])
-    async def reprint(job_id: str, body: ReprintIn) -> JobSummary:
+    async def reprint(job_id: str, body: ReprintIn, who: Principal = requires(*SUPERVISION)) -> JobSummary:
         """Audited reprint on a new blank; a printed card being replaced counts as spoiled."""
-        return JobSummary.of(await station().reprint(job_id, body.reason, body.note, body.by))
+        job = await station().reprint(job_id, body.reason, body.note, body.by)
+        await AuditLog(runtime.db, runtime.service).record(
+            who, "card.reprinted", job_id, {"reason": body.reason.value, "note": body.note, "by": body.by,
+                                            "student_id": job.student_id})
+        return JobSummary.of(job)
 
-    @api.post("/jobs/{job_id}/spoil", response_model=JobSummary, tags=["print jobs"])
+    @api.post("/jobs/{job_id}/spoil", response_model=JobSummary, tags=["print jobs"],
+             dependencies=[requires(*OFFICE)])
     async def spoil(job_id: str, body: SpoilIn) -> JobSummary:
         """The card came out ruined, or failed the check before handover: its blank is spoiled."""
         return JobSummary.of(await station().spoil(job_id, body.reason, body.by))
 
-    @api.post("/jobs/{job_id}/confirm-printed", response_model=JobSummary, tags=["print jobs"])
+    @api.post("/jobs/{job_id}/confirm-printed", response_model=JobSummary, tags=["print jobs"],
+             dependencies=[requires(*OFFICE)])
     async def confirm_printed(job_id: str, body: ConfirmIn) -> JobSummary:
         """A job stuck in `printing` (the service stopped mid-print) whose card came out good."""
         return JobSummary.of(await station().confirm_printed(job_id, body.by))
 
-    @api.post("/jobs/{job_id}/retry", response_model=JobSummary, tags=["print jobs"])
+    @api.post("/jobs/{job_id}/retry", response_model=JobSummary, tags=["print jobs"],
+             dependencies=[requires(*OFFICE)])
     async def retry(job_id: str, body: RetryIn) -> JobSummary:
         """Put a failed job back in line now (after fixing the printer)."""
         return JobSummary.of(await station().retry(job_id, body.by))
 
-    @api.post("/jobs/{job_id}/handover", response_model=JobSummary, tags=["handover"])
+    @api.post("/jobs/{job_id}/handover", response_model=JobSummary, tags=["handover"],
+             dependencies=[requires(*OFFICE)])
     async def handover(job_id: str, body: HandoverIn) -> JobSummary:
         """The card is in the student's hands; its personal data is removed from printing."""
         return JobSummary.of(await station().hand_over(job_id, body.by, body.recipient))
 
-    @api.get("/schools/{npsn}/uncollected", response_model=list[JobSummary], tags=["handover"])
+    @api.get("/schools/{npsn}/uncollected", response_model=list[JobSummary], tags=["handover"],
+             dependencies=[requires(*OFFICE, Role.SCHOOL)])
     async def uncollected(npsn: str) -> list:
         """Cards printed for a school's students and not yet handed over."""
         return [JobSummary.of(job) for job in await station().jobs.uncollected(npsn)]
 
-    @api.get("/schools/{npsn}/certificates", response_model=list[JobSummary], tags=["certificates"])
+    @api.get("/schools/{npsn}/certificates", response_model=list[JobSummary], tags=["certificates"],
+             dependencies=[requires(*OFFICE, Role.SCHOOL)])
     async def certificates(npsn: str) -> list:
         """Students holding a temporary certificate whose card is not printed yet."""
         return [JobSummary.of(job) for job in await station().jobs.waiting_with_certificate(npsn)]
 
-    @api.get("/card-requests", response_model=list[IntakeOut], tags=["print jobs"])
+    @api.get("/card-requests", response_model=list[IntakeOut], tags=["print jobs"],
+             dependencies=[requires(*READERS)])
     async def card_requests(outcome: Literal["queued", "duplicate", "refused"] | None = None,
                             limit: int = Query(200, ge=1, le=1000)) -> list:
         """Card requests received and what became of them; `refused` ones can never print."""
@@ -247,38 +265,46 @@ def build_api(runtime: Runtime) -> FastAPI:
         return StockOut(**stock.reconcile().model_dump(), threshold=stock.threshold, low=stock.is_low,
                         batches=[b.model_dump(mode="json") for b in stock.batches])
 
-    @api.get("/stock", response_model=list[StockOut], tags=["blank stock"])
+    @api.get("/stock", response_model=list[StockOut], tags=["blank stock"],
+             dependencies=[requires(*READERS)])
     async def all_stock() -> list:
         return [_stock_out(stock) for stock in await station().stocks.all()]
 
-    @api.get("/stock/{unit_id}", response_model=StockOut, tags=["blank stock"])
+    @api.get("/stock/{unit_id}", response_model=StockOut, tags=["blank stock"],
+             dependencies=[requires(*READERS)])
     async def stock(unit_id: str) -> StockOut:
         """Reconciliation: received = issued + spoiled + remaining."""
         return _stock_out(await station().stocks.get(unit_id))
 
-    @api.post("/stock/{unit_id}/receipts", response_model=Reconciliation, status_code=201, tags=["blank stock"])
+    @api.post("/stock/{unit_id}/receipts", response_model=Reconciliation, status_code=201, tags=["blank stock"],
+             dependencies=[requires(*OFFICE)])
     async def receive(unit_id: UnitId, body: ReceiptIn) -> Reconciliation:
         """Book a delivery of blanks (batch number once); jobs waiting for stock then print in order."""
         return await station().receive_stock(unit_id, body.batch_no, body.quantity, body.by)
 
-    @api.post("/stock/{unit_id}/write-offs", response_model=Reconciliation, tags=["blank stock"])
+    @api.post("/stock/{unit_id}/write-offs", response_model=Reconciliation, tags=["blank stock"],
+             dependencies=[requires(*OFFICE)])
     async def write_off(unit_id: str, body: WriteOffIn) -> Reconciliation:
         """Blanks damaged in storage or transport."""
         return await station().write_off(unit_id, body.quantity, body.reason, body.by)
 
-    @api.put("/stock/{unit_id}/threshold", response_model=Reconciliation, tags=["blank stock"])
+    @api.put("/stock/{unit_id}/threshold", response_model=Reconciliation, tags=["blank stock"],
+             dependencies=[requires(*SUPERVISION)])
     async def threshold(unit_id: str, body: ThresholdIn) -> Reconciliation:
         return await station().set_threshold(unit_id, body.threshold)
 
-    @api.get("/stock/{unit_id}/report", response_model=DailyStockReport, tags=["blank stock"])
+    @api.get("/stock/{unit_id}/report", response_model=DailyStockReport, tags=["blank stock"],
+             dependencies=[requires(*READERS)])
     async def report(unit_id: str, day: dt.date | None = None) -> DailyStockReport:
         """One local day's movements and balance (default: today in the office's time zone)."""
         return await station().daily_report(unit_id, day or station().today(station().clock()))
 
-    @api.get("/stock-report", response_model=list[DailyStockReport], tags=["blank stock"])
+    @api.get("/stock-report", response_model=list[DailyStockReport], tags=["blank stock"],
+             dependencies=[requires(*READERS)])
     async def report_all(day: dt.date | None = None) -> list:
         """The daily stock report of every unit."""
         day = day or station().today(station().clock())
         return [stock.daily_report(day, station().settings.tz) for stock in await station().stocks.all()]
 
+    api.include_router(audit_router(lambda: AuditLog(runtime.db, runtime.service)))
     return api

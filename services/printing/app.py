@@ -13,6 +13,7 @@ from services.printing.api import build_api
 from services.printing.handlers import consumer
 from services.printing.settings import PrintingSettings
 from services.printing.station import PrintStation
+from shared.audit import INDEXES as AUDIT_INDEXES
 from shared.service import Runtime, ServiceDefinition, build_app
 
 log = logging.getLogger("jemput.printing")
@@ -56,7 +57,8 @@ definition = ServiceDefinition(
     name="printing",
     consumer=consumer,
     outbox_collections=[job_repository.COLLECTION, stock_repository.COLLECTION],
-    indexes={**job_repository.INDEXES, **stock_repository.INDEXES, **intake_repository.INDEXES},
+    indexes={**job_repository.INDEXES, **stock_repository.INDEXES, **intake_repository.INDEXES,
+             **AUDIT_INDEXES},
     api=build_api,
     on_start=[open_station],
     background=[print_loop],

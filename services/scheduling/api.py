@@ -9,6 +9,8 @@ from fastapi import FastAPI, File, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from shared.audit import AuditLog, audit_router, token_issuance_router
+from shared.auth import OFFICE, READERS, SUPERVISION, Principal, Role, own_school, requires
 from shared.events.models import NPSN, Clock
 from shared.service import Runtime
 
@@ -123,7 +125,7 @@ def build_api(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": f"{exc}; read it again and retry"}, status_code=409)
 
     # --- schools -----------------------------------------------------------------------------
-    @api.post("/schools", status_code=201, tags=["schools"])
+    @api.post("/schools", status_code=201, tags=["schools"], dependencies=[requires(*SUPERVISION)])
     async def register_school(school: School) -> dict:
         """Register a school; publishes ``school.registered``."""
         try:
@@ -131,7 +133,7 @@ def build_api(runtime: Runtime) -> FastAPI:
         except SchoolExists as exc:
             raise HTTPException(409, str(exc)) from None
 
-    @api.put("/schools/{npsn}", tags=["schools"])
+    @api.put("/schools/{npsn}", tags=["schools"], dependencies=[requires(*SUPERVISION)])
     async def update_school(npsn: str, school: School) -> dict:
         """Change a school; publishes ``school.updated`` when something changed."""
         if school.npsn != npsn:
@@ -139,18 +141,18 @@ def build_api(runtime: Runtime) -> FastAPI:
         doc, _ = await repo.update_school(school)
         return _school_out(doc)
 
-    @api.get("/schools", tags=["schools"])
+    @api.get("/schools", tags=["schools"], dependencies=[requires(*READERS)])
     async def list_schools() -> list[dict]:
         return [_school_out(d) for d in await repo.list_schools()]
 
-    @api.get("/schools/{npsn}", tags=["schools"])
+    @api.get("/schools/{npsn}", tags=["schools"], dependencies=[requires(*READERS, Role.SCHOOL)])
     async def get_school(npsn: str) -> dict:
         doc = await repo.get_school(npsn)
         if doc is None:
             raise HTTPException(404, f"school {npsn} is not registered")
         return _school_out(doc)
 
-    @api.post("/schools/import", response_model=ImportOut, tags=["schools"])
+    @api.post("/schools/import", response_model=ImportOut, tags=["schools"], dependencies=[requires(*OFFICE)])
     async def import_school_file(file: UploadFile = File(description="CSV (comma or semicolon) or XLSX")) -> dict:
         """Register or update every valid row; every invalid one is reported (row, field, reason)."""
         content = await file.read()
@@ -170,7 +172,8 @@ def build_api(runtime: Runtime) -> FastAPI:
         return {"rows_read": result.rows_read, "registered": registered, "updated": updated,
                 "unchanged": unchanged, "errors": result.errors}
 
-    @api.post("/schools/{npsn}/closures", status_code=201, response_model=ChangeOut, tags=["closures"])
+    @api.post("/schools/{npsn}/closures", status_code=201, response_model=ChangeOut, tags=["closures"],
+              dependencies=[requires(*SUPERVISION)])
     async def close_school(npsn: str, closure: ClosureIn) -> dict:
         """Close a school (exams, school events) and move its visits out of the closure."""
         c = _closure(closure, npsn=npsn)
@@ -178,7 +181,7 @@ def build_api(runtime: Runtime) -> FastAPI:
         return _change(await programme.replan(f"school {npsn} closed {c.start}..{c.end} ({c.reason.value})"))
 
     # --- units and regional closures ----------------------------------------------------------
-    @api.put("/units/{unit_id}", tags=["units"])
+    @api.put("/units/{unit_id}", tags=["units"], dependencies=[requires(*SUPERVISION)])
     async def put_unit(unit_id: str, unit: MobileUnit) -> dict:
         """Register or change a unit; a change (capacity, working days, unavailability)
         re-plans the committed visits, and the answer says what moved."""
@@ -191,18 +194,20 @@ def build_api(runtime: Runtime) -> FastAPI:
             change = _change(await programme.replan(f"unit {unit_id} changed"))
         return {**doc, "change": change}
 
-    @api.get("/units", tags=["units"])
+    @api.get("/units", tags=["units"], dependencies=[requires(*READERS)])
     async def list_units() -> list[dict]:
         return [{**d, "unit_id": d.pop("_id")} for d in await repo.list_units()]
 
-    @api.post("/units/{unit_id}/unavailability", status_code=201, response_model=ChangeOut, tags=["units"])
+    @api.post("/units/{unit_id}/unavailability", status_code=201, response_model=ChangeOut, tags=["units"],
+              dependencies=[requires(*SUPERVISION)])
     async def unit_unavailable(unit_id: str, period: Unavailability) -> dict:
         """Mark a unit unavailable; its future visits in that period move."""
         await repo.add_unavailability(unit_id, period)
         return _change(await programme.replan(
             f"unit {unit_id} unavailable {period.start}..{period.end}" + (f" ({period.reason})" if period.reason else "")))
 
-    @api.post("/closures", status_code=201, response_model=ChangeOut, tags=["closures"])
+    @api.post("/closures", status_code=201, response_model=ChangeOut, tags=["closures"],
+              dependencies=[requires(*SUPERVISION)])
     async def regional_closure(closure: ClosureIn) -> dict:
         """Close the whole area (or one kecamatan) on some days; affected visits move."""
         c = _closure(closure)
@@ -210,12 +215,12 @@ def build_api(runtime: Runtime) -> FastAPI:
         where = f"kecamatan {c.kecamatan}" if c.kecamatan else "area"
         return _change(await programme.replan(f"{where} closed {c.start}..{c.end} ({c.note or c.reason.value})"))
 
-    @api.get("/closures", tags=["closures"])
+    @api.get("/closures", tags=["closures"], dependencies=[requires(*READERS)])
     async def list_closures() -> list[dict]:
         return [{**d, "closure_id": d.pop("_id")} for d in await repo.list_closures()]
 
     # --- plans -------------------------------------------------------------------------------
-    @api.post("/plans/preview", response_model=Plan, tags=["plans"])
+    @api.post("/plans/preview", response_model=Plan, tags=["plans"], dependencies=[requires(*SUPERVISION)])
     async def preview_plan(request: PlanRequest) -> Plan:
         """Dry run: the plan for the current schools, units and calendar; nothing is written."""
         try:
@@ -223,7 +228,8 @@ def build_api(runtime: Runtime) -> FastAPI:
         except (PlanningError, ValueError) as exc:
             raise HTTPException(422, str(exc)) from None
 
-    @api.post("/plans", status_code=201, response_model=CommitOut, tags=["plans"])
+    @api.post("/plans", status_code=201, response_model=CommitOut, tags=["plans"],
+              dependencies=[requires(*SUPERVISION)])
     async def commit_plan(request: PlanRequest) -> dict:
         """Plan and commit: visits written and ``visit.scheduled`` published for each; future
         scheduled visits of an earlier plan are cancelled (``visit.cancelled``)."""
@@ -233,14 +239,15 @@ def build_api(runtime: Runtime) -> FastAPI:
             raise HTTPException(422, str(exc)) from None
         return {"plan": plan, "replaced_visits": replaced}
 
-    @api.get("/plans", tags=["plans"])
+    @api.get("/plans", tags=["plans"], dependencies=[requires(*READERS)])
     async def list_plans() -> list[dict]:
         """Committed plans, newest first: start, finish, makespan beside its lower bound."""
         docs = await repo.plans.find({}).sort("committed_at", -1).to_list(100)
         return [{**d, "plan_id": d.pop("_id")} for d in docs]
 
     # --- visits ------------------------------------------------------------------------------
-    @api.post("/visits", status_code=201, response_model=VisitOut, tags=["visits"])
+    @api.post("/visits", status_code=201, response_model=VisitOut, tags=["visits"],
+              dependencies=[requires(*SUPERVISION)])
     async def create_visit(visit: VisitIn) -> dict:
         """Schedule one visit by hand (a whole unit day); ``visit.scheduled`` is published
         through the outbox. Refused when the unit already has a visit that day or the day
@@ -258,34 +265,45 @@ def build_api(runtime: Runtime) -> FastAPI:
     async def list_visits(
         date: dt.date | None = Query(None), unit_id: str | None = Query(None), npsn: str | None = Query(None),
         status: str | None = Query(None, pattern="^(scheduled|started|completed|cancelled)$"),
+        who: Principal = requires(*READERS, Role.SCHOOL),
     ) -> list[dict]:
-        """Visits by date, unit, school and status, in date and session order."""
+        """Visits by date, unit, school and status, in date and session order (a school account:
+        its own school's)."""
+        npsn = own_school(who, npsn)
         return [_out(d) for d in await visits.find(day=date, unit_id=unit_id, npsn=npsn, status=status)]
 
     @api.get("/visits/{visit_id}", response_model=VisitOut, tags=["visits"])
-    async def get_visit(visit_id: str) -> dict:
+    async def get_visit(visit_id: str, who: Principal = requires(*READERS, Role.SCHOOL)) -> dict:
         doc = await visits.get(visit_id)
         if doc is None:
             raise HTTPException(404, f"visit {visit_id} not found")
+        own_school(who, doc["npsn"])
         return _out(doc)
 
-    @api.post("/visits/{visit_id}/start", response_model=VisitOut, tags=["visits"])
+    @api.post("/visits/{visit_id}/start", response_model=VisitOut, tags=["visits"], dependencies=[requires(*OFFICE)])
     async def start_visit(visit_id: str) -> dict:
         await programme.start_visit(visit_id)
         return _out(await visits.get(visit_id))
 
-    @api.post("/visits/{visit_id}/complete", response_model=CompleteOut, tags=["visits"])
+    @api.post("/visits/{visit_id}/complete", response_model=CompleteOut, tags=["visits"],
+              dependencies=[requires(*OFFICE)])
     async def complete_visit(visit_id: str, body: CompleteIn) -> dict:
         """Complete with counts; a catch-up visit is planned when too many are left over."""
         _, extra = await programme.complete_visit(visit_id, body.recorded, body.absent)
         return {"visit": _out(await visits.get(visit_id)),
                 "catch_up": [_out(await visits.get(v.visit_id)) for v in extra]}
 
-    @api.post("/visits/{visit_id}/cancel", response_model=VisitOut, tags=["visits"])
+    @api.post("/visits/{visit_id}/cancel", response_model=VisitOut, tags=["visits"],
+              dependencies=[requires(*SUPERVISION)])
     async def cancel_visit(visit_id: str, body: CancelIn) -> dict:
         await programme.cancel_visit(visit_id, body.reason)
         return _out(await visits.get(visit_id))
 
+    def audit() -> AuditLog:
+        return AuditLog(runtime.db, runtime.service)
+
+    api.include_router(audit_router(audit))
+    api.include_router(token_issuance_router(audit))
     return api
 
 

@@ -9,13 +9,14 @@ from services.scheduling.adapters.visit_repository import INDEXES as VISIT_INDEX
 from services.scheduling.api import build_api
 from services.scheduling.handlers import consumer
 from services.scheduling.settings import SchedulingSettings
+from shared.audit import INDEXES as AUDIT_INDEXES
 from shared.service import ServiceDefinition, build_app
 
 definition = ServiceDefinition(
     name="scheduling",
     consumer=consumer,
     outbox_collections=[VISITS, SCHOOLS],
-    indexes={**VISIT_INDEXES, **PROGRAMME_INDEXES},
+    indexes={**VISIT_INDEXES, **PROGRAMME_INDEXES, **AUDIT_INDEXES},
     api=build_api,
     settings_class=SchedulingSettings,
     description="Decides which mobile unit visits which school on which day.",

@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shared.auth import cli_headers
+
 DEFAULT_URL = "http://localhost:8001"
 schools = typer.Typer(help="Schools visited by the programme.", no_args_is_help=True)
 console = Console()
@@ -26,7 +28,7 @@ def base_url() -> str:
 
 def _request(method: str, path: str, **kwargs: Any) -> Any:
     try:
-        with httpx.Client(base_url=base_url(), timeout=httpx.Timeout(30, read=300)) as client:
+        with httpx.Client(base_url=base_url(), timeout=httpx.Timeout(30, read=300), headers=cli_headers()) as client:
             response = client.request(method, path, **kwargs)
     except httpx.HTTPError as exc:
         _fail(f"cannot reach the scheduling service at {base_url()}: {exc.__class__.__name__}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-import httpx
 
 from programme.runner import Options, Runner
 from programme.stack import RegistryBehaviour, Stack, running_stack
@@ -64,7 +63,7 @@ async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp
         references = [m.headers["X-Jemput-Delivery"] for m in stack.smtp.received()]
         references += [m.body["reference"] for m in stack.gateway.messages]
         assert len(references) == len(set(references)) > 0
-        async with httpx.AsyncClient(base_url=stack.url("notifications"), timeout=30) as http:
+        async with stack.client("notifications", timeout=30) as http:
             deliveries = [(await http.get(f"/deliveries/{ref}")).json() for ref in references]
         keys = Counter((d["cause_event_id"], d["recipient_id"], d["channel"])
                        + ((d["kind"],) if d["recipient_kind"] == "school" else ()) for d in deliveries)

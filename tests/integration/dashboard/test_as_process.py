@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
 
-from shared.testing import service_processes
+from shared.testing import api_client, service_processes
 
 
 async def test_the_dashboard_runs_as_its_own_process(env_for, topology):
     env = env_for("dashboard", DASHBOARD_TIMEZONE="Asia/Makassar", DASHBOARD_REFRESH_S="30")
-    async with service_processes({"dashboard": env}) as procs, httpx.AsyncClient(timeout=10) as http:
+    async with service_processes({"dashboard": env}) as procs, api_client(timeout=10) as http:
         url = procs["dashboard"].url
         page = await http.get(f"{url}/")
         figures = (await http.get(f"{url}/api/overview")).json()

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 from typer.testing import CliRunner
 
 from services.dashboard.cli import dashboard_app
 
 from services.dashboard.settings import DashboardSettings
-from shared.testing import running_service
+from shared.testing import api_client, cli_token, running_service
 
 from .helpers import EXPECTED_TOTALS, eventually, programme, publish_all, publish_raw
 
 
 async def wait_for_figures(url: str) -> dict:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+    async with api_client(url, timeout=10) as http:
         async def ready() -> dict | None:
             body = (await http.get("/api/overview")).json()
             done = body["totals"] == EXPECTED_TOTALS and body["dlq_total"] == 1 \
@@ -62,7 +61,7 @@ async def test_public_events_become_the_figures_of_the_page_and_json(settings_fo
         assert (visit["status"], visit["school_name"], visit["version"], visit["detail_version"]) == \
             ("completed", "SMAN 1 Contoh", 3, 1)
 
-        async with httpx.AsyncClient(base_url=svc.url, timeout=10) as http:
+        async with api_client(svc.url, timeout=10) as http:
             page = await http.get("/")
             css = await http.get("/static/dashboard.css")
             missing = await http.get("/static/../app.py")
@@ -80,7 +79,7 @@ async def test_public_events_become_the_figures_of_the_page_and_json(settings_fo
         assert health.status_code == 200
 
         # the operator's command reads the same figures; dead letters make it exit 3
-        env = {"JEMPUT_DASHBOARD_URL": svc.url, "COLUMNS": "200"}
+        env = {"JEMPUT_DASHBOARD_URL": svc.url, "COLUMNS": "200", "JEMPUT_TOKEN": cli_token("operator")}
         shown = await asyncio.to_thread(CliRunner().invoke, dashboard_app, ["show"], env=env)
         assert shown.exit_code == 3, shown.output
         assert "SMAN 1 Contoh Tangerang" in shown.output and "recorded 3" in shown.output

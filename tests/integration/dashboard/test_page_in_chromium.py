@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from services.dashboard.settings import DashboardSettings
-from shared.testing import running_service
+from shared.testing import cli_token, running_service
 
 from .helpers import eventually, programme, publish_all
 
@@ -56,8 +56,9 @@ async def test_the_page_renders_in_headless_chromium(settings_for, rabbit_url, t
                 return len(p.visits) == 4 and p.students_by_school.get(("certificate", "20600001")) == 1
 
             await eventually(settled)
-            dom = (await chromium("--dump-dom", f"{svc.url}/", profile=profile)).decode()
-            await chromium(f"--screenshot={screenshot}", f"{svc.url}/", profile=profile)
+            signed_in = f"{svc.url}/login?token={cli_token('operator')}"  # sets the page's cookie
+            dom = (await chromium("--dump-dom", signed_in, profile=profile)).decode()
+            await chromium(f"--screenshot={screenshot}", signed_in, profile=profile)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 

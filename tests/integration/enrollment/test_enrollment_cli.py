@@ -7,12 +7,13 @@ import sys
 import enrollment_hostile as hostile
 from enrollment_it import announce_schools_and_visit
 from enrollment_synthetic import HOME_SCHOOL
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, cli_token, running_service
 from test_enrollment_roster_import import hostile_csv
 
 
 async def jemput(*args: str, url: str) -> tuple[int, str]:
-    env = {**os.environ, "JEMPUT_ENROLLMENT_URL": url, "COLUMNS": "200", "NO_COLOR": "1"}
+    env = {**os.environ, "JEMPUT_ENROLLMENT_URL": url, "COLUMNS": "200", "NO_COLOR": "1",
+           "JEMPUT_TOKEN": cli_token("operator")}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "shared.cli", *args, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)

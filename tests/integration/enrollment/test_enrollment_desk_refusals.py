@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import httpx
 
 from enrollment_it import (
     CONSENT,
@@ -18,7 +17,7 @@ from enrollment_it import (
 from enrollment_synthetic import HOME_SCHOOL, OTHER_SCHOOL, row
 from shared.events import models as ev
 from shared.events import new_event
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 READY = row(n=1, birth=date(2009, 5, 12), serial=1)
 YOUNG = row(n=2, birth=date(2011, 9, 9), serial=2)  # 14: not yet eligible
@@ -29,7 +28,7 @@ async def test_check_in_capture_and_consent_refusals(enrollment_settings, rabbit
     async with (
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await announce_schools_and_visit(rabbit_url, topology, service)
         await import_roster(http, roster_csv([READY, YOUNG, ELSEWHERE]))
@@ -98,7 +97,7 @@ async def test_without_a_biometric_key_capture_is_disabled(enrollment_settings, 
     async with (
         running_service("enrollment", enrollment_settings(JEMPUT_BIOMETRIC_KEYS="")) as service,
         EventTap(rabbit_url, topology.exchange_name("restricted")),
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await announce_schools_and_visit(rabbit_url, topology, service)
         await import_roster(http, roster_csv([READY]))
@@ -119,7 +118,7 @@ async def test_an_xlsx_roster_over_http(enrollment_settings, simulator, rabbit_u
     async with (
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("restricted")),
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await announce_schools_and_visit(rabbit_url, topology, service)
         report = await import_roster(http, path.read_bytes(), "roster.xlsx")

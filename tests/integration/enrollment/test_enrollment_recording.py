@@ -4,7 +4,6 @@ real broker, database and registry simulator."""
 import base64
 from datetime import date
 
-import httpx
 
 from enrollment_it import (
     CONSENT,
@@ -21,7 +20,7 @@ from enrollment_it import (
 from enrollment_images import jpeg
 from enrollment_synthetic import row
 from services.enrollment.adapters.biometric_vault import BiometricVault, parse_keys
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 # today is 2026-07-15 in these tests
 SEVENTEEN = row(n=1, birth=date(2009, 5, 12), serial=1)  # minor, prints now
@@ -43,7 +42,7 @@ async def test_capture_needs_consent_then_is_recorded_print_ready_and_requested(
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("events")) as public,
         EventTap(rabbit_url, topology.exchange_name("restricted")) as restricted,
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await setup(service, http, rabbit_url, topology, [SEVENTEEN, ADULT, MARRIED])
         minor = await ready_for_capture(http, SEVENTEEN["nisn"], consent=False)
@@ -118,7 +117,7 @@ async def test_exceptions_wait_for_a_supervisor(enrollment_settings, rabbit_url,
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("events")) as public,
         EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await setup(service, http, rabbit_url, topology, [ADULT])
         student = await ready_for_capture(http, ADULT["nisn"], consent=False)
@@ -152,7 +151,7 @@ async def test_corrections_are_audited_and_republish_contacts(enrollment_setting
     async with (
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("restricted")) as restricted,
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await setup(service, http, rabbit_url, topology, [SEVENTEEN])
         student = await student_id_of(http, SEVENTEEN["nisn"])
@@ -181,7 +180,7 @@ async def test_registry_down_then_up_every_record_answered_once(
         running_service("enrollment", settings),  # a second replica on the same database
         EventTap(rabbit_url, topology.exchange_name("events")) as public,
         EventTap(rabbit_url, topology.exchange_name("restricted")) as restricted,
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         rows = [SEVENTEEN, ADULT, MARRIED, SPARE]
         await setup(service, http, rabbit_url, topology, rows)
@@ -244,7 +243,7 @@ async def test_registry_duplicate_and_failure_are_rejections(enrollment_settings
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("events")) as public,
         EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await setup(service, http, rabbit_url, topology, [SEVENTEEN, ADULT])
         simulator.state.recorded.add(SEVENTEEN["nik"])  # recorded elsewhere meanwhile
@@ -283,7 +282,7 @@ async def test_deferred_print_is_requested_on_the_17th_birthday_across_a_restart
     ):
         async with (
             running_service("enrollment", enrollment_settings()) as service,
-            httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+            api_client(service.url, timeout=30) as http,
         ):
             await setup(service, http, rabbit_url, topology, [SIXTEEN])
             student = await ready_for_capture(http, SIXTEEN["nisn"])

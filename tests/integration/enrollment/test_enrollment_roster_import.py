@@ -3,12 +3,11 @@
 import csv
 import io
 
-import httpx
 
 import enrollment_hostile as hostile
 from enrollment_it import announce_schools_and_visit, eventually, import_roster
 from enrollment_synthetic import HOME_SCHOOL, OTHER_SCHOOL
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 
 def hostile_csv() -> bytes:
@@ -35,7 +34,7 @@ async def test_hostile_roster_over_http_publishes_counts_and_contacts(
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("events")) as public,
         EventTap(rabbit_url, topology.exchange_name("restricted")) as restricted,
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await announce_schools_and_visit(rabbit_url, topology, service)
         other = await import_roster(http, elsewhere_csv(), "other.csv")
@@ -99,7 +98,7 @@ async def test_streamed_import_reports_progress_then_the_report(enrollment_setti
     async with (
         running_service("enrollment", enrollment_settings(JEMPUT_IMPORT_BATCH=5)) as service,
         EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await announce_schools_and_visit(rabbit_url, topology, service)
         response = await http.post("/rosters", params={"stream": "true"},
@@ -115,7 +114,7 @@ async def test_streamed_import_reports_progress_then_the_report(enrollment_setti
 async def test_a_file_without_the_required_columns_is_refused_by_name(enrollment_settings):
     async with (
         running_service("enrollment", enrollment_settings()) as service,
-        httpx.AsyncClient(base_url=service.url) as http,
+        api_client(service.url) as http,
     ):
         response = await http.post("/rosters", files={"file": ("x.csv", b"nama;kelas\nA;B\n")})
         assert response.status_code == 422
@@ -131,7 +130,7 @@ async def test_registry_down_during_import_is_a_clear_503(enrollment_settings, s
     async with (
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await announce_schools_and_visit(rabbit_url, topology, service)
         simulator.state.up = False
@@ -153,7 +152,7 @@ async def test_a_corrected_nik_supersedes_the_old_record_instead_of_duplicating_
     async with (
         running_service("enrollment", enrollment_settings()) as service,
         EventTap(rabbit_url, topology.exchange_name("restricted")),  # notifications' stand-in
-        httpx.AsyncClient(base_url=service.url, timeout=30) as http,
+        api_client(service.url, timeout=30) as http,
     ):
         await announce_schools_and_visit(rabbit_url, topology, service)
         await import_roster(http, roster_csv([first]))

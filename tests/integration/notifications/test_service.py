@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-import httpx
 
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, cli_token, running_service
 
 from . import events as e
 from .events import eventually, publish
@@ -288,7 +287,7 @@ async def test_operator_api(notify_settings, rabbit_url, topology, gateway_sink)
         await publish(rabbit_url, topology, cause)
         await gateway_sink.wait_for(1)
         await final_deliveries(svc, 1)
-        async with httpx.AsyncClient(base_url=svc.url) as http:
+        async with api_client(svc.url) as http:
             by_cause = (await http.get("/deliveries", params={"cause_event_id": cause.id})).json()
             by_recipient = (await http.get("/deliveries", params={"recipient_id": f"student:{ADULT}"})).json()
             assert by_cause == by_recipient and len(by_cause) == 1
@@ -358,6 +357,7 @@ async def test_cli_lists_resends_and_previews(notify_settings, rabbit_url, topol
         await publish(rabbit_url, topology, cause)
         [doc] = await final_deliveries(svc, 1)
         monkeypatch.setenv("JEMPUT_NOTIFICATIONS_URL", svc.url)
+        monkeypatch.setenv("JEMPUT_TOKEN", cli_token("operator"))
         monkeypatch.setenv("COLUMNS", "200")
         runner = CliRunner()
 
@@ -489,6 +489,6 @@ async def test_deliveries_of_a_student_include_the_guardians(notify_settings, ra
         await directory(rabbit_url, topology, svc, both_students()[1], other)
         await publish(rabbit_url, topology, e.card_printed(MINOR), e.card_printed(f"{MINOR}0"))
         await final_deliveries(svc, 3)
-        async with httpx.AsyncClient(base_url=svc.url) as http:
+        async with api_client(svc.url) as http:
             rows = (await http.get("/deliveries", params={"student_id": MINOR})).json()
         assert sorted(r["recipient_id"] for r in rows) == [f"guardian:{MINOR}:guardian", f"student:{MINOR}"]

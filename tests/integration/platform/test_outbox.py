@@ -11,9 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-import httpx
 
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 from .helpers import eventually
 
@@ -27,7 +26,7 @@ async def test_an_event_written_through_the_outbox_arrives_once(settings_for, ra
         running_service("scheduling", settings_for("scheduling")) as scheduling,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
     ):
-        async with httpx.AsyncClient(base_url=scheduling.url) as http:
+        async with api_client(scheduling.url) as http:
             visit = (await http.post("/visits", json=VISIT)).json()
         await tap.wait_for("visit.scheduled")
         await asyncio.sleep(1.5)  # three sweeps of the relay (0.5 s each) come and go

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 VISIT = {
     "npsn": "20612345", "school_name": "SMAN 99 Contoh", "kecamatan": "Balaraja",
@@ -29,7 +28,7 @@ async def test_visit_created_over_http_reaches_enrollment_and_notifications(sett
         running_service("scheduling", settings_for("scheduling")) as scheduling,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
     ):
-        async with httpx.AsyncClient(base_url=scheduling.url) as http:
+        async with api_client(scheduling.url) as http:
             response = await http.post("/visits", json=VISIT)
         assert response.status_code == 201, response.text
         visit = response.json()

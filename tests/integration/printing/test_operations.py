@@ -7,11 +7,10 @@ import asyncio
 import stat
 import sys
 
-import httpx
 from typer.testing import CliRunner
 
 from shared.cli import cli
-from shared.testing import EventTap, get_messages, running_service
+from shared.testing import EventTap, api_client, cli_token, get_messages, running_service
 
 from .helpers import card_requested, eventually, pdf_pages, printing_settings, publish
 
@@ -43,7 +42,7 @@ async def test_printer_errors_become_failed_and_are_retried(settings_for, rabbit
     async with (
         running_service("printing", settings) as printing,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
-        httpx.AsyncClient(base_url=printing.url) as http,
+        api_client(printing.url) as http,
     ):
         await http.post("/stock/unit-1/receipts", json={"batch_no": "B1", "quantity": 10, "by": "op-1"})
         event = card_requested(1)
@@ -69,7 +68,7 @@ async def test_failing_printer_needs_an_operator_after_the_last_attempt(settings
     async with (
         running_service("printing", settings) as printing,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
-        httpx.AsyncClient(base_url=printing.url) as http,
+        api_client(printing.url) as http,
     ):
         await http.post("/stock/unit-1/receipts", json={"batch_no": "B1", "quantity": 3, "by": "op-1"})
         event = card_requested(1)
@@ -92,7 +91,7 @@ async def test_spoil_reprint_handover_and_uncollected(settings_for, rabbit_url, 
     async with (
         running_service("printing", printing_settings(settings_for, tmp_path)) as printing,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
-        httpx.AsyncClient(base_url=printing.url) as http,
+        api_client(printing.url) as http,
     ):
         await http.post("/stock/unit-1/receipts", json={"batch_no": "B1", "quantity": 10, "by": "op-1"})
         first, second = card_requested(1, npsn="20600001"), card_requested(2, npsn="20600001")
@@ -119,6 +118,17 @@ async def test_spoil_reprint_handover_and_uncollected(settings_for, rabbit_url, 
         detail = (await http.get(f"/jobs/{first.id}")).json()
         audit = [h for h in detail["history"] if h["action"] == "reprint requested"]
         assert audit[0]["by"] == "op-1" and audit[0]["reason"] == "misprint: photo smudged"
+        # the reprint is in the service's audit log: a supervisor's act, readable by an auditor only
+        async with api_client(printing.url, "operator") as operator:
+            refused = await operator.post(f"/jobs/{first.id}/reprint",
+                                          json={"reason": "misprint", "note": "again", "by": "op-1"})
+            assert refused.status_code == 403
+            assert (await operator.get("/audit")).status_code == 403
+        async with api_client(printing.url, "auditor") as auditor:
+            [record] = (await auditor.get("/audit")).json()
+            assert (await auditor.get("/audit/verify")).json()["ok"] is True
+        assert (record["action"], record["target"], record["role"]) == ("card.reprinted", first.id, "admin")
+        assert record["details"]["reason"] == "misprint" and record["details"]["by"] == "op-1"
 
         # a printed card cannot be reprinted without a reason; a queued one cannot be handed over
         bad = await http.post(f"/jobs/{second.id}/reprint", json={"reason": "lost", "note": "x", "by": "op"})
@@ -170,7 +180,7 @@ async def test_unprintable_request_goes_to_the_dlq_with_the_field(settings_for, 
         [message] = await eventually(dead)
         assert message.headers["x-jemput-reason"] == "data.photo_jpeg_b64: the image cannot be decoded"
         assert await printing.runtime.db["print_jobs"].count_documents({}) == 0
-        async with httpx.AsyncClient(base_url=printing.url) as http:
+        async with api_client(printing.url) as http:
             [refused] = (await http.get("/card-requests", params={"outcome": "refused"})).json()
         assert refused["event_id"] == broken.id and refused["request_id"] == "REQ-0001"
         assert refused["reason"] == "data.photo_jpeg_b64: the image cannot be decoded"
@@ -183,6 +193,7 @@ async def test_cli_queue_receive_and_report(settings_for, rabbit_url, topology, 
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
     ):
         monkeypatch.setenv("JEMPUT_PRINTING_URL", printing.url)
+        monkeypatch.setenv("JEMPUT_TOKEN", cli_token("operator"))
         monkeypatch.setenv("COLUMNS", "160")
 
         async def jemput(*args: str):
@@ -218,7 +229,7 @@ async def test_stock_write_off_threshold_and_daily_report(settings_for, rabbit_u
     async with (
         running_service("printing", printing_settings(settings_for, tmp_path)) as printing,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
-        httpx.AsyncClient(base_url=printing.url) as http,
+        api_client(printing.url) as http,
     ):
         assert (await http.get("/stock/unit-3")).json()["received"] == 0  # never stocked: empty ledger
         await http.post("/stock/unit-3/receipts", json={"batch_no": "B1", "quantity": 10, "by": "op-1"})

@@ -9,11 +9,10 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from services.printing.domain.certificate import add_months
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 from .helpers import card_requested, eventually, pdf_pages, printing_settings, publish
 
@@ -25,7 +24,7 @@ async def test_one_job_and_one_card_under_duplicate_delivery(settings_for, rabbi
     async with (
         running_service("printing", printing_settings(settings_for, tmp_path)) as printing,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
-        httpx.AsyncClient(base_url=printing.url) as http,
+        api_client(printing.url) as http,
     ):
         response = await http.post("/stock/unit-1/receipts", json={"batch_no": "B1", "quantity": 5, "by": "op-1"})
         assert response.status_code == 201, response.text
@@ -75,7 +74,7 @@ async def test_zero_stock_certificates_then_restock_prints_in_order(settings_for
     async with (
         running_service("printing", printing_settings(settings_for, tmp_path)) as printing,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
-        httpx.AsyncClient(base_url=printing.url) as http,
+        api_client(printing.url) as http,
     ):
         requests = [card_requested(n) for n in (1, 2, 3)]
         for event in reversed(requests):  # arrival order is not request order

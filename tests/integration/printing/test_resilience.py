@@ -7,11 +7,10 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-import httpx
 
 from services.printing.domain.print_job import PrintJob
 from services.printing.synthetic import synthetic_request
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 from .helpers import card_requested, eventually, printing_settings, publish
 
@@ -19,7 +18,7 @@ from .helpers import card_requested, eventually, printing_settings, publish
 async def test_stock_action_left_by_a_crash_is_applied_by_the_sweep(settings_for, tmp_path):
     async with (
         running_service("printing", printing_settings(settings_for, tmp_path)) as printing,
-        httpx.AsyncClient(base_url=printing.url) as http,
+        api_client(printing.url) as http,
     ):
         station = printing.runtime.state["station"]
         await http.post("/stock/unit-9/receipts", json={"batch_no": "B1", "quantity": 3, "by": "op-1"})
@@ -52,7 +51,7 @@ async def test_two_replicas_print_every_card_exactly_once(settings_for, rabbit_u
         running_service("printing", settings) as first,
         running_service("printing", settings) as second,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
-        httpx.AsyncClient(base_url=first.url) as http,
+        api_client(first.url) as http,
     ):
         await http.post("/stock/unit-1/receipts", json={"batch_no": "B1", "quantity": 20, "by": "op-1"})
         requests = [card_requested(n) for n in range(1, 13)]
@@ -68,7 +67,7 @@ async def test_two_replicas_print_every_card_exactly_once(settings_for, rabbit_u
         assert sorted(p["body"]["data"]["job_id"] for p in printed) == sorted(e.id for e in requests)
         serials = [p["body"]["data"]["card_serial"] for p in printed]
         assert len(set(serials)) == 12
-        async with httpx.AsyncClient(base_url=second.url) as other:
+        async with api_client(second.url) as other:
             stock = (await other.get("/stock/unit-1")).json()
         assert (stock["issued"], stock["in_printer"], stock["remaining"], stock["balanced"]) == (12, 0, 8, True)
         assert len(list((tmp_path / "unit-1").glob("*.pdf"))) == 12
@@ -82,7 +81,7 @@ async def test_job_left_printing_by_a_crash_is_flagged_and_resolved_by_an_operat
     async with (
         running_service("printing", settings) as printing,
         EventTap(rabbit_url, topology.exchange_name("events")) as tap,
-        httpx.AsyncClient(base_url=printing.url) as http,
+        api_client(printing.url) as http,
     ):
         station = printing.runtime.state["station"]
         await http.post("/stock/unit-8/receipts", json={"batch_no": "B1", "quantity": 3, "by": "op-1"})

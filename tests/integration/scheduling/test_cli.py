@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 from typer.testing import CliRunner
 
 from services.scheduling.settings import SchedulingSettings
 from shared.cli import cli
-from shared.testing import running_service
+from shared.testing import api_client, cli_token, running_service
 
 CSV = (
     "npsn;nama;jenjang;status;kecamatan;alamat;siap_rekam\n"
@@ -25,10 +24,10 @@ async def test_cli_import_plan_and_visits(settings_for, tmp_path):
     runner = CliRunner()
     settings = settings_for("scheduling", SchedulingSettings, JEMPUT_TODAY="2027-05-04")
     async with running_service("scheduling", settings) as svc:
-        async with httpx.AsyncClient(base_url=svc.url) as http:
+        async with api_client(svc.url) as http:
             await http.put("/units/TGR-1", json={"unit_id": "TGR-1", "name": "Unit 1", "recording_capacity": 150,
                                                  "printing_capacity": 150})
-        env = {"JEMPUT_SCHEDULING_URL": svc.url, "COLUMNS": "200"}
+        env = {"JEMPUT_SCHEDULING_URL": svc.url, "COLUMNS": "200", "JEMPUT_TOKEN": cli_token("supervisor")}
 
         def run(*args: str):
             return runner.invoke(cli, list(args), env=env)
@@ -56,6 +55,14 @@ async def test_cli_import_plan_and_visits(settings_for, tmp_path):
 
         bad = await asyncio.to_thread(run, "plan", "--start", "2027-05-01")
         assert bad.exit_code == 1 and "HTTP 422" in bad.output
+
+        # without a token (JEMPUT_TOKEN) the service refuses, and the command says why
+        anonymous = await asyncio.to_thread(runner.invoke, cli, ["visits"], env={**env, "JEMPUT_TOKEN": ""})
+        assert anonymous.exit_code == 1 and "HTTP 401" in anonymous.output and "bearer token" in anonymous.output
+        # an operator may list visits but not commit a plan
+        operator = await asyncio.to_thread(runner.invoke, cli, ["plan", "--start", "2027-05-05"],
+                                           env={**env, "JEMPUT_TOKEN": cli_token("operator")})
+        assert operator.exit_code == 1 and "HTTP 403" in operator.output
 
     gone = await asyncio.to_thread(runner.invoke, cli, ["visits"], env={"JEMPUT_SCHEDULING_URL": "http://127.0.0.1:9"})
     assert gone.exit_code == 1 and "cannot reach the scheduling service" in gone.output

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
 
-from shared.testing import running_service
+from shared.testing import api_client, running_service
 
 from .test_scheduling_service import settings
 
 
 async def test_openapi_lists_the_operator_routes(settings_for):
     async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
-        async with httpx.AsyncClient(base_url=svc.url) as http:
+        async with api_client(svc.url) as http:
             doc = (await http.get("/openapi.json")).json()
     paths = doc["paths"]
     for path, method in [("/schools", "post"), ("/schools/import", "post"), ("/schools/{npsn}", "put"),
@@ -29,7 +28,7 @@ async def test_a_visit_by_hand_respects_the_unit(settings_for):
     visit = {"npsn": "20612345", "school_name": "SMAN 99 Contoh", "kecamatan": "Balaraja", "unit_id": "TGR-1",
              "date": "2027-05-05", "expected_students": 120}
     async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
-        async with httpx.AsyncClient(base_url=svc.url) as http:
+        async with api_client(svc.url) as http:
             await http.put("/units/TGR-1", json={"unit_id": "TGR-1", "name": "Unit 1", "recording_capacity": 100,
                                                  "printing_capacity": 100})
             too_many = await http.post("/visits", json=visit)

@@ -12,7 +12,7 @@ import httpx
 from services.scheduling.settings import SchedulingSettings
 from shared.events import models as ev
 from shared.events import new_event
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 from .tapping import distinct
 
@@ -61,7 +61,7 @@ async def test_import_preview_commit_and_replan(settings_for, rabbit_url, topolo
     await _declare(settings_for)
     async with EventTap(rabbit_url, topology.exchange_name("events")) as tap:
         async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
-            async with httpx.AsyncClient(base_url=svc.url) as http:
+            async with api_client(svc.url) as http:
                 await _setup(http)
                 registered = await distinct(tap, "school.registered", count=4)
                 assert {m["body"]["data"]["npsn"] for m in registered} == {"20699001", "20699002", "20699003", "20699004"}
@@ -121,7 +121,7 @@ async def test_lifecycle_catch_up_and_started_visits_never_move(settings_for, ra
     async with EventTap(rabbit_url, topology.exchange_name("events")) as tap:
         async with running_service("scheduling", settings(settings_for, "2027-05-04",
                                                           JEMPUT_CATCH_UP_THRESHOLD="10")) as svc:
-            async with httpx.AsyncClient(base_url=svc.url) as http:
+            async with api_client(svc.url) as http:
                 await _setup(http)
                 plan = (await http.post("/plans", json={"start": "2027-05-05"})).json()["plan"]
                 await distinct(tap, "visit.scheduled", count=len(plan["visits"]))
@@ -131,7 +131,7 @@ async def test_lifecycle_catch_up_and_started_visits_never_move(settings_for, ra
         # the next morning (same database): the first day's visits start
         async with running_service("scheduling", settings(settings_for, "2027-05-05",
                                                           JEMPUT_CATCH_UP_THRESHOLD="10")) as svc:
-            async with httpx.AsyncClient(base_url=svc.url) as http:
+            async with api_client(svc.url) as http:
                 today = (await http.get("/visits", params={"date": "2027-05-05"})).json()
                 assert today
                 first = today[0]
@@ -179,7 +179,7 @@ async def test_roster_verified_updates_counts_and_replans(settings_for, rabbit_u
     await _declare(settings_for)
     async with EventTap(rabbit_url, topology.exchange_name("events")) as tap:
         async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
-            async with httpx.AsyncClient(base_url=svc.url) as http:
+            async with api_client(svc.url) as http:
                 await _setup(http)
                 plan = (await http.post("/plans", json={"start": "2027-05-05"})).json()["plan"]
                 await distinct(tap, "visit.scheduled", count=len(plan["visits"]))
@@ -224,7 +224,7 @@ async def _publish(url: str, exchange: str, event) -> None:
 
 async def test_a_newer_roster_of_a_school_wins_even_with_a_lower_version(settings_for, rabbit_url, topology):
     async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
-        async with httpx.AsyncClient(base_url=svc.url) as http:
+        async with api_client(svc.url) as http:
             await _setup(http)
         exchange = topology.exchange_name("events")
         old = _roster("20699004", ready=70, version=3)

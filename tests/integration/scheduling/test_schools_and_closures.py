@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, api_client, running_service
 
 from .tapping import distinct
 
@@ -24,7 +23,7 @@ async def test_school_register_update_closure_and_recommit(settings_for, rabbit_
         pass
     async with EventTap(rabbit_url, topology.exchange_name("events")) as tap:
         async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
-            async with httpx.AsyncClient(base_url=svc.url) as http:
+            async with api_client(svc.url) as http:
                 created = await http.post("/schools", json=SCHOOL)
                 assert created.status_code == 201, created.text
                 assert (await http.post("/schools", json=SCHOOL)).status_code == 409
@@ -89,7 +88,7 @@ async def test_unit_change_replans(settings_for, rabbit_url, topology):
         pass
     async with EventTap(rabbit_url, topology.exchange_name("events")) as tap:
         async with running_service("scheduling", settings(settings_for, "2027-05-04")) as svc:
-            async with httpx.AsyncClient(base_url=svc.url) as http:
+            async with api_client(svc.url) as http:
                 await http.post("/schools", json={**SCHOOL, "ready_students": 140})
                 first = await http.put("/units/TGR-1", json=UNIT)
                 assert first.json()["change"] is None  # a new unit: nothing to re-plan
