@@ -6,16 +6,14 @@ from __future__ import annotations
 import asyncio
 import signal
 
-import httpx
-
-from shared.testing import service_processes
+from shared.testing import api_client, service_processes
 
 SERVICES = ["scheduling", "enrollment", "printing", "notifications"]
 
 
 async def test_a_visit_flows_between_service_processes(env_for, tmp_path):
     async with service_processes({name: env_for(name) for name in SERVICES}, log_dir=tmp_path) as procs:
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with api_client(timeout=10) as http:
             created = await http.post(f"{procs['scheduling'].url}/visits", json={
                 "npsn": "20612345", "school_name": "SMAN 99 Contoh", "kecamatan": "Balaraja",
                 "unit_id": "unit-1", "date": "2026-05-06", "expected_students": 90})
