@@ -3,17 +3,24 @@ setup` gives it (its own vhost and users per test, removed afterwards)."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from urllib.parse import urlsplit
+
 import aio_pika
 import pytest
 from aiormq.exceptions import ChannelAccessRefused
+from typer.testing import CliRunner
 
+from shared.bus.broker_admin import BrokerAdmin
 from shared.bus.definitions import SERVICES
 from shared.bus.topology import Topology
+from shared.cli import cli
 from shared.events.catalogue import CATALOGUE, produced_by
 from shared.testing import EventTap, queue_depth, running_service
 
 from ..printing.helpers import card_requested, eventually, printing_settings, publish
-from .broker_plan import least_privilege_broker
+from .broker_plan import least_privilege_broker, management_url
 
 
 async def refused(action) -> bool:
@@ -138,3 +145,39 @@ async def _ignore(message) -> None:
 
 async def _depth_is(url: str, queue: str, depth: int) -> bool:
     return await queue_depth(url, queue) == depth
+
+
+def test_jemput_broker_setup_creates_the_users_on_an_existing_broker(rabbit_url, monkeypatch):
+    """The operator's command, against the real management API; run twice (idempotent)."""
+    parts = urlsplit(management_url())
+    tag = f"t{uuid.uuid4().hex[:10]}"
+    for service in SERVICES:
+        monkeypatch.setenv(f"RABBITMQ_{service.upper()}_PASSWORD", f"{tag}-{service}-secret")
+    monkeypatch.setenv("RABBITMQ_ADMIN_USER", parts.username or "guest")
+    monkeypatch.setenv("RABBITMQ_ADMIN_PASSWORD", parts.password or "guest")
+    monkeypatch.setenv("JEMPUT_NAMESPACE", "jemput")
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port}"
+    args = ["broker", "setup", "--url", base, "--vhost", f"{tag}-jemput", "--user-prefix", f"{tag}-"]
+
+    async def check() -> None:
+        amqp = urlsplit(rabbit_url)
+        url = f"amqp://{tag}-scheduling:{tag}-scheduling-secret@{amqp.hostname}:{amqp.port or 5672}/{tag}-jemput"
+        async with await aio_pika.connect(url) as connection:
+            channel = await connection.channel(publisher_confirms=True)
+            events = await channel.get_exchange("jemput.events", ensure=True)
+            await events.publish(aio_pika.Message(b"{}"), routing_key="school.registered")
+            with pytest.raises(ChannelAccessRefused):
+                await events.publish(aio_pika.Message(b"{}"), routing_key="card.printed")
+
+    async def clean() -> None:
+        async with BrokerAdmin(base, parts.username or "guest", parts.password or "guest") as admin:
+            await admin.remove(f"{tag}-jemput", [f"{tag}-{s}" for s in SERVICES])
+
+    try:
+        for _ in range(2):
+            result = CliRunner().invoke(cli, args)
+            assert result.exit_code == 0, result.output
+        assert f"{tag}-notifications" in result.output and "JEMPUT_BUS_DECLARE=own" in result.output
+        asyncio.run(check())
+    finally:
+        asyncio.run(clean())
