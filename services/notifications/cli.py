@@ -29,7 +29,8 @@ def _base_url() -> str:
 
 def _call(method: str, path: str, **kwargs: Any) -> Any:
     try:
-        response = httpx.request(method, _base_url() + path, timeout=15, headers=cli_headers(), **kwargs)
+        headers = {**kwargs.pop("headers", {}), **cli_headers()}
+        response = httpx.request(method, _base_url() + path, timeout=15, headers=headers, **kwargs)
     except httpx.HTTPError as error:
         Console(stderr=True).print(f"[red]cannot reach the notifications service at {_base_url()}: {error}[/red]")
         raise typer.Exit(2) from None
