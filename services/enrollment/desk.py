@@ -69,9 +69,12 @@ class Desk:
             raise DeskError(404, f"student {student_id} not found")
         return doc
 
-    async def _write(self, doc: dict[str, Any], update: dict[str, Any], *events: Any) -> None:
-        if not await self.repository.update(doc["_id"], doc["version"], update, *events):
+    async def _write(self, doc: dict[str, Any], update: dict[str, Any], *events: Any) -> dict[str, Any]:
+        """The guarded write; answers the student as written."""
+        written = await self.repository.update(doc["_id"], doc["version"], update, *events)
+        if written is None:
             raise DeskError(409, "the student changed meanwhile; reload and try again")
+        return written
 
     # --- check-in --------------------------------------------------------------------------
     async def check_in(self, student_id: str, body: CheckIn) -> dict[str, Any]:
@@ -95,8 +98,7 @@ class Desk:
             return doc  # checked in already: the same answer again
         checkin = {"visit_id": body.visit_id, "unit_id": visit["unit_id"], "by": body.operator_id,
                    "at": datetime.now(UTC)}
-        await self._write(doc, {"$push": {"checkins": checkin}})
-        return await self._student(student_id)
+        return await self._write(doc, {"$push": {"checkins": checkin}})
 
     def _may_record(self, doc: dict[str, Any]) -> bool:
         birth = datetime.fromisoformat(doc["birth_date"]).date()
@@ -158,9 +160,8 @@ class Desk:
                                                                   self.settings.current_date())
             events.append(new_event("enrollment", contact_event(
                 student_id, changed, doc["version"] + 1, is_minor=minor), subject=student_id))
-        await self._write(doc, {"$set": {body.field: value}, "$push": {"corrections": audit}},
-                          *events)
-        return await self._student(student_id)
+        return await self._write(doc, {"$set": {body.field: value}, "$push": {"corrections": audit}},
+                                 *events)
 
     # --- capture ---------------------------------------------------------------------------
     async def capture(self, student_id: str, body: CaptureIn) -> dict[str, Any]:
@@ -207,10 +208,9 @@ class Desk:
         events = []
         if not exceptions:
             events.append(self._recorded_event(doc, recording, now, doc["version"] + 1))
-        await self._write(doc, {"$set": {"recording": recording, "biometrics": biometrics,
-                                         "card_details": body.card_details.model_dump()}},
-                          *events)
-        return await self._student(student_id)
+        return await self._write(doc, {"$set": {"recording": recording, "biometrics": biometrics,
+                                                "card_details": body.card_details.model_dump()}},
+                                 *events)
 
     def _seal(self, student_id: str, payload: CapturePayload) -> dict[str, Any]:
         assert self.vault is not None
@@ -261,11 +261,10 @@ class Desk:
             raise DeskError(409, str(error)) from None
         now = datetime.now(UTC)
         event = self._recorded_event(doc, recording, now, doc["version"] + 1)
-        await self._write(doc, {"$set": {
+        return await self._write(doc, {"$set": {
             "recording.exceptions_approved_by": approved.exceptions_approved_by,
             "recording.exceptions_approved_at": approved.exceptions_approved_at,
             "recording.submittable": True, "recording.next_attempt_at": now}}, event)
-        return await self._student(student_id)
 
 
 def _as_png(data: bytes) -> bytes:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -193,15 +193,17 @@ class StudentRepository:
         return await self.students.find_one({"_id": student_id}, projection)
 
     async def update(self, student_id: str, version: int, update: dict[str, Any],
-                     *events: Any) -> bool:
-        """One guarded write: applies only if nobody changed the student meanwhile."""
+                     *events: Any) -> dict[str, Any] | None:
+        """One guarded write: applies only if nobody changed the student meanwhile. Answers
+        the student as written (without outbox and biometrics), or None if it had changed."""
         update = dict(update)
         update.setdefault("$set", {})["version"] = version + 1
         update["$set"]["updated_at"] = datetime.now(UTC)
         if events:
             update["$push"] = {**update.get("$push", {}), **outbox_push(*events)}
-        result = await self.students.update_one({"_id": student_id, "version": version}, update)
-        return result.modified_count == 1
+        return await self.students.find_one_and_update(
+            {"_id": student_id, "version": version}, update, projection={"outbox": 0, "biometrics": 0},
+            return_document=ReturnDocument.AFTER)
 
     async def of_school(self, npsn: str, categories: Sequence[Category]) -> list[dict[str, Any]]:
         cursor = self.students.find(
