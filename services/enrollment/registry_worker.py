@@ -36,13 +36,13 @@ _REJECTED = {"duplicate": "duplicate", "failed": "failed"}
 class RegistryWorker:
     def __init__(self, repository: StudentRepository, gateway: CentralRegistryGateway,
                  vault: BiometricVault | None, settings: EnrollmentSettings,
-                 after_write=None) -> None:  # type: ignore[no-untyped-def]
+                 publish_written=None) -> None:  # type: ignore[no-untyped-def]
         self.repository = repository
         self.students = repository.students
         self.gateway = gateway
         self.vault = vault
         self.settings = settings
-        self.after_write = after_write
+        self.publish_written = publish_written  # the relay's: publishes events just written
         self.wakeup = asyncio.Event()
         self.print_passes = 0  # completed deferred-print sweeps (for health and tests)
 
@@ -72,7 +72,8 @@ class RegistryWorker:
 
     async def submit_due(self) -> int:
         """Submit every record that is due, a few at a time; returns how many got an answer.
-        A pass stops at the first sign that the central system is down."""
+        A pass stops at the first sign that the central system is down, and after a batch that
+        took all there was (a capture meanwhile wakes the next pass)."""
         answered = 0
         while True:
             docs = []
@@ -85,7 +86,7 @@ class RegistryWorker:
                 return answered
             results = await asyncio.gather(*(self._submit_one(doc) for doc in docs))
             answered += sum(1 for r in results if r is True)
-            if any(r is None for r in results):
+            if any(r is None for r in results) or len(docs) < self.settings.submit_concurrency:
                 return answered
 
     async def _submit_one(self, doc: dict[str, Any]) -> bool | None:
@@ -110,12 +111,15 @@ class RegistryWorker:
         except RegistryRejected as error:
             answer = RegistryAnswer(submission_id=submission.submission_id, outcome="failed",
                                     reason=f"refused by the central system: {error}"[:200])
-        return await self.apply_answer(doc["_id"], answer)
+        return await self.apply_answer(doc["_id"], answer, claimed=doc)
 
-    async def apply_answer(self, student_id: str, answer: RegistryAnswer) -> bool:
-        """Record the answer once: guarded by submission id and 'submitted' status."""
-        for _ in range(5):
-            doc = await self.repository.get(student_id, {"outbox": 0})
+    async def apply_answer(self, student_id: str, answer: RegistryAnswer,
+                           claimed: dict[str, Any] | None = None) -> bool:
+        """Record the answer once: guarded by submission id and 'submitted' status. The
+        document as claimed is tried first; the version guard sends a changed one round again."""
+        for attempt in range(5):
+            doc = claimed if attempt == 0 and claimed is not None else \
+                await self.repository.get(student_id, {"outbox": 0})
             if (doc is None or doc["recording"]["submission_id"] != answer.submission_id
                     or doc["recording"]["status"] != RecordingStatus.SUBMITTED.value):
                 return False  # answered already (another replica, or a retry)
@@ -126,7 +130,7 @@ class RegistryWorker:
             update["$push"] = {"outbox": {"$each": [e.to_document() for e in events]}}
             result = await self.students.update_one(filter_, update)
             if result.modified_count == 1:
-                await self._published(student_id)
+                await self._publish(student_id, events)
                 return True
         return False
 
@@ -186,12 +190,12 @@ class RegistryWorker:
                  "$push": {"outbox": {"$each": [event.to_document()]}}})
             if result.modified_count == 1:
                 requested += 1
-                await self._published(student_id)
+                await self._publish(student_id, [event])
         return requested
 
-    async def _published(self, student_id: str) -> None:
-        if self.after_write is not None:
-            await self.after_write(STUDENTS, student_id)
+    async def _publish(self, student_id: str, events: list[Any]) -> None:
+        if self.publish_written is not None:
+            await self.publish_written(STUDENTS, student_id, events)
 
     # --- loops -----------------------------------------------------------------------------
     async def run_submissions(self) -> None:

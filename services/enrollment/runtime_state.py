@@ -43,7 +43,7 @@ def build_state(rt: Runtime) -> EnrollmentState:
     else:
         log.warning("no biometric encryption key configured: capture is disabled")
     worker = RegistryWorker(repository, gateway, vault, settings,
-                            after_write=rt.relay.after_write)
+                            publish_written=rt.relay.publish_written)
     return EnrollmentState(settings, repository, gateway, vault,
                            Desk(repository, settings, vault), worker)
 
