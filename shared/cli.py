@@ -68,6 +68,38 @@ def demo(
                                      keep_running=keep_running, out=out)))
 
 
+@cli.command()
+def chaos(
+    schools: Annotated[int, typer.Option("--schools", min=1, max=500)] = 9,
+    students: Annotated[int, typer.Option("--students", min=10, max=100_000)] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="the synthetic programme and the fault plan")] = 2026,
+    window: Annotated[float, typer.Option("--window", min=1, help="seconds, from the first visit day, "
+                                                                  "in which the faults fall")] = 300.0,
+    outage: Annotated[float, typer.Option("--outage", min=0, help="seconds each of the SMTP server, SMS gateway "
+                                                                  "and central registry is down")] = 30.0,
+    poison: Annotated[int, typer.Option("--poison", min=0, help="poison messages into each queue")] = 50,
+    broker_restart: Annotated[bool, typer.Option("--broker-restart/--no-broker-restart",
+                                                 help="restart RabbitMQ (rabbitmqctl stop_app / start_app)")] = True,
+    db_restart_command: Annotated[str, typer.Option("--db-restart-command",
+                                                    help="with MONGODB_URL: the command that restarts it")] = "",
+) -> None:
+    """The fault-injection run (docs/reliability.md): the programme while every service is killed once,
+    the broker and the database restart, SMTP, SMS gateway and central registry go down and poison
+    messages arrive; then nothing lost, nothing twice. Last line: the figures as JSON."""
+    if students < schools * 5:
+        raise typer.BadParameter(f"at least 5 students per school ({schools * 5} for {schools} schools)",
+                                 param_hint="--students")
+    from programme.chaos.run import ChaosOptions, run
+    from programme.chaos.show import lines
+
+    result = run(ChaosOptions(schools=schools, students=students, seed=seed, window_s=window, outage_s=outage,
+                              poison_per_queue=poison, broker=broker_restart,
+                              db_restart_command=db_restart_command))
+    for line in lines(result):
+        print(line, flush=True)
+    raise typer.Exit(0 if result.ok else 1)
+
+
 def _mount_service_commands() -> None:
     for name in SERVICES:
         try:
