@@ -22,6 +22,7 @@ DOC_SETTINGS = {
     "MONGODB_URL": "mongodb://mongodb:27017/",
     "JEMPUT_NAMESPACE": "jemput",
     "JEMPUT_DELIVERY_LIMIT": 5,
+    "JEMPUT_AUTH_KEYS": "doc:" + "A" * 44,  # the apps are only built, never served: a throwaway key
 }
 
 
