@@ -336,7 +336,9 @@ class Runner:
             due = [sid for sid in self.state.students_of.get(npsn, []) if sid not in self.state.assigned]
             due = due[:visit["expected_students"]]
             self.state.assigned.update(due)
-        rng = random.Random(f"{self.seed}:{vid}")  # the same chances whatever order the visits run in
+        # the same chances whatever order the visits run in, and in every run: visit ids are not
+        # stable (each plan has a fresh id), the school, day, session and unit are
+        rng = random.Random(f"{self.seed}:{npsn}:{visit['date']}:{visit['session']}:{visit['unit_id']}:{catch_up}")
         absent_share = self.options.absent_again_share if catch_up else self.options.absent_share
         counts = {"present": 0, "absent": 0, "recorded": 0, "retaken": 0, "exceptions": 0,
                   "catch_up_visits": int(catch_up)}
