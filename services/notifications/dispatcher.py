@@ -61,8 +61,8 @@ class Dispatcher:
             except Exception as error:  # the database is away: try again next tick
                 log.warning("dispatch pass failed", exc_info=error)
                 handled = 0
-            if handled:
-                continue
+            if handled >= self.settings.concurrency:
+                continue  # a full batch: there may be more due now (a shorter one took them all)
             try:
                 await asyncio.wait_for(self.wakeup.wait(), self.settings.dispatch_interval_s)
             except TimeoutError:
@@ -165,7 +165,7 @@ class Dispatcher:
             done, outcome = delivery.failed(self.now(), failure, self.backoff)
             events = [] if outcome is None else [translate.outgoing_event(done, outcome, version + 1)]
             if await self.repo.save(done, version, events) and events:
-                await self.rt.relay.after_write(DELIVERIES, done.delivery_id)
+                await self.rt.relay.publish_written(DELIVERIES, done.delivery_id, events)
             log.info("delivery attempt failed", extra={"delivery_id": delivery.delivery_id,
                                                       "failure": failure.kind.value, "reason": failure.reason,
                                                       "final": outcome is not None})
@@ -181,8 +181,9 @@ class Dispatcher:
             return
         segments = message.segments.segments if message.segments else None
         done, outcome = delivery.succeeded(self.now(), receipt.provider_id, segments)
-        if await self.repo.save(done, version, [translate.outgoing_event(done, outcome, version + 1)]):
-            await self.rt.relay.after_write(DELIVERIES, done.delivery_id)
+        events = [translate.outgoing_event(done, outcome, version + 1)]
+        if await self.repo.save(done, version, events):
+            await self.rt.relay.publish_written(DELIVERIES, done.delivery_id, events)
         else:
             log.warning("delivery changed while sending (lease ran out?)", extra={"delivery_id": delivery.delivery_id})
 
