@@ -43,6 +43,20 @@ def asyncapi(check: Annotated[bool, typer.Option("--check", help="fail if docs/a
     console.print(f"wrote {doc.write()}")
 
 
+@cli.command("config-reference")
+def config_reference(check: Annotated[bool, typer.Option("--check", help="fail if docs/configuration.md is out of date")] = False) -> None:
+    """Regenerate docs/configuration.md from the services' settings classes."""
+    from shared import config_reference as doc
+
+    if check:
+        if doc.drift():
+            console.print("[red]docs/configuration.md differs from the code: run `jemput config-reference`[/red]")
+            raise typer.Exit(1)
+        console.print("docs/configuration.md is up to date")
+        return
+    console.print(f"wrote {doc.write()}")
+
+
 @cli.command()
 def demo(
     schools: Annotated[int, typer.Option("--schools", min=1, max=500,
