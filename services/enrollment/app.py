@@ -6,6 +6,7 @@ from pymongo import IndexModel
 
 from services.enrollment.adapters.student_repository import INDEXES, ROSTERS, STUDENTS
 from services.enrollment.api import build_api
+from services.enrollment.biometric_retention import BiometricRetention
 from services.enrollment.handlers import VISITS, consumer
 from services.enrollment.runtime_state import state_of
 from services.enrollment.settings import EnrollmentSettings
@@ -25,6 +26,10 @@ async def deferred_prints(rt: Runtime) -> None:
     await state_of(rt).worker.run_prints()
 
 
+async def biometric_retention(rt: Runtime) -> None:
+    await BiometricRetention(rt.db, state_of(rt).settings).run()
+
+
 async def stop(rt: Runtime) -> None:
     await state_of(rt).gateway.aclose()
 
@@ -36,7 +41,7 @@ definition = ServiceDefinition(
     indexes={VISITS: [IndexModel([("npsn", 1), ("date", 1)])], **INDEXES, **AUDIT_INDEXES},
     api=build_api,
     on_start=[start],
-    background=[submissions, deferred_prints],
+    background=[submissions, deferred_prints, biometric_retention],
     on_stop=[stop],
     settings_class=EnrollmentSettings,
     description="Knows every student: rosters, verification, recording, central registry, print requests.",

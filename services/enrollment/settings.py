@@ -33,6 +33,11 @@ class EnrollmentSettings(ServiceSettings):
     biometric_keys: str = Field(
         "", alias="JEMPUT_BIOMETRIC_KEYS", description="key_id:base64(32 bytes),... (AES-256-GCM)")
     biometric_key_id: str = Field("", alias="JEMPUT_BIOMETRIC_KEY_ID")
+    biometric_retention_days: float = Field(
+        3.0, alias="JEMPUT_BIOMETRIC_RETENTION_DAYS", ge=0, le=365,
+        description="days biometric data is kept after the central registry confirmed the record "
+                    "(templates) or the card was requested (photo, signature); 0: at the next sweep")
+    retention_sweep_s: float = Field(600.0, alias="JEMPUT_RETENTION_SWEEP_S", gt=0)
     student_id_key: str = Field(
         "jemput-development-only", alias="JEMPUT_STUDENT_ID_KEY",
         description="HMAC key turning a NIK into the pseudonymous student_id")
