@@ -37,6 +37,7 @@ class Infra:
 class FaultLog:
     done: list[dict] = field(default_factory=list)
     poison_ids: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # faults that could not be carried out
     last_fault_over: float = 0.0  # time.monotonic() when the last fault ended (service ready again)
 
     def record(self, fault: Fault, started: float, note: str = "") -> None:
@@ -66,9 +67,13 @@ class Injector:
             await asyncio.sleep(max(0.0, clock_started + fault.at_s - time.monotonic()))
             started = time.monotonic()
             self.say(f"fault: {fault.describe()}")
-            note = await self.handler(fault)()
+            try:
+                note = await self.handler(fault)()
+            except Exception as error:  # noqa: BLE001 - a fault that could not be carried out fails the run
+                note = f"FAILED: {type(error).__name__}: {error}"
+                self.log.failed.append(f"{fault.kind} {fault.target}: {note}")
             self.log.record(fault, started, note)
-            self.say(f"fault over: {fault.kind} {fault.target} ({time.monotonic() - started:.1f} s)")
+            self.say(f"fault over: {fault.kind} {fault.target} ({time.monotonic() - started:.1f} s) {note}")
 
         await asyncio.gather(*(at(f) for f in plan))
         return self.log

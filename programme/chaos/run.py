@@ -60,7 +60,8 @@ class ChaosResult:
 
     @property
     def ok(self) -> bool:
-        return self.verdict.ok and not self.error and self.figures["poison_in_dlq"] == self.figures["poison_injected"]
+        return (self.verdict.ok and not self.error and not self.faults.failed
+                and self.figures["poison_in_dlq"] == self.figures["poison_injected"])
 
 
 class _Clock(run_mod.Progress):
@@ -153,8 +154,11 @@ async def _run(options: ChaosOptions, programme: Any, rabbit_url: str, mongo_url
     eve = programme.start - dt.timedelta(days=1)
     stack = ChaosStack(base_env=base_env, workdir=workdir, today={"scheduling": eve, "enrollment": eve},
                        catch_up_threshold=3, registry=RegistryBehaviour(seed=options.seed))
+    database = options.database and (standin is not None or bool(options.db_restart_command))
+    if options.database and not database:
+        say("a real MongoDB (MONGODB_URL) and no --db-restart-command: the database is not restarted")
     plan = plan_faults(options.seed, CHAOS_SERVICES, window_s=options.window_s, outage_s=options.outage_s,
-                       broker=options.broker, database=options.database)
+                       broker=options.broker, database=database)
     injector = Injector(stack, Infra(rabbit_url, topology, standin, options.db_restart_command),
                         options.poison_per_queue, say)
     mongo: AsyncMongoClient = AsyncMongoClient(mongo_url)
@@ -210,7 +214,7 @@ async def _run(options: ChaosOptions, programme: Any, rabbit_url: str, mongo_url
     figures = {"students": len(programme.students), "lost": sum(verdict.lost.values()),
                "duplicates": sum(verdict.duplicates.values()), "poison_in_dlq": verdict.poison_in_dlq,
                "poison_injected": len(injector.log.poison_ids), "faults": len(injector.log.done),
-               "drain_s": drain_s}
+               "drain_s": drain_s, "dlq_second_copies": verdict.dlq_second_copies}
     return ChaosResult(figures, verdict, injector.log, error, workdir, details)
 
 

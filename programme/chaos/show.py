@@ -17,9 +17,12 @@ def lines(result: ChaosResult) -> list[str]:
     v = result.verdict
     out.append(f"  {'ok  ' if not v.poison_without_reason else 'FAIL'} poison in a DLQ with its reason: "
                f"{v.poison_in_dlq} of {result.figures['poison_injected']} ({v.poison_without_reason} without)")
+    out.append(f"  note: second copies of a poison message in a DLQ (a crash between copy and ack): "
+               f"{v.dlq_second_copies}")
     out.append(f"  {'ok  ' if not v.unhealthy else 'FAIL'} services ready at the end"
                + (f": not {', '.join(v.unhealthy)}" if v.unhealthy else ""))
     out += [f"  note: {e}" for e in v.examples]
+    out += [f"  FAIL fault not carried out: {f}" for f in result.faults.failed]
     if result.error:
         out.append(f"  FAIL {result.error}")
     out.append(f"details: {json.dumps(result.details)}")

@@ -88,7 +88,7 @@ class DurableTap(EventTap):
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        with contextlib.suppress(Exception):
-            channel = await self._connection.channel()
-            await channel.queue_delete(self.queue_name)
         await self._connection.close()
+        with contextlib.suppress(Exception):
+            async with await aio_pika.connect(self.url) as connection:
+                await (await connection.channel()).queue_delete(self.queue_name)

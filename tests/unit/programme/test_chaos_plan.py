@@ -66,3 +66,32 @@ def test_the_dlq_is_sorted_into_poison_with_its_reason_and_everything_else() -> 
     assert contents.without_reason == [f"{PREFIX}q-1", f"{PREFIX}q-2"]
     assert contents.others == [{"message_id": "3b0c-event", "reason": "", "first_death": "delivery_limit"}]
     assert json.loads(poison_body("unknown type version", "card.requested"))["type"] == "jemput.card.requested.v99"
+
+
+def _event(routing_key: str, event_id: str, **data: object) -> dict:
+    return {"routing_key": routing_key, "body": {"id": event_id, "data": data}}
+
+
+def test_cards_and_certificates_count_the_missing_and_the_doubled_by_event_id() -> None:
+    from programme.chaos.checks import Verdict, cards_and_certificates
+    from programme.report import StudentFacts
+    from shared.testing import EventTap
+
+    facts = {sid: StudentFacts(student_id=sid, npsn="20600001", card_requested=sid != "S-5")
+             for sid in ("S-1", "S-2", "S-3", "S-4", "S-5")}
+    tap = EventTap(url="", exchange="")
+    tap.received += [
+        _event("card.printed", "e1", student_id="S-1", job_id="J1", reprint=False),
+        _event("card.printed", "e1", student_id="S-1", job_id="J1", reprint=False),  # redelivered: once
+        _event("certificate.issued", "e2", student_id="S-2", certificate_id="C2"),
+        _event("card.printed", "e3", student_id="S-3", job_id="J3", reprint=False),
+        _event("card.printed", "e4", student_id="S-3", job_id="J3b", reprint=False),  # a second card
+        _event("card.printed", "e5", student_id="S-5", job_id="J5", reprint=False),   # not eligible
+        _event("card.handed_over", "e6", job_id="J1"), _event("card.handed_over", "e7", job_id="J1"),
+    ]
+    verdict = Verdict()
+    cards_and_certificates(verdict, facts, tap)
+    assert verdict.lost == {"students without card or certificate": 1}  # S-4
+    assert verdict.duplicates == {"cards printed twice": 1, "certificates issued twice": 0,
+                                  "cards handed over twice": 1, "cards for students not eligible": 1}
+    assert not verdict.ok and verdict.examples == ["eligible student S-4: no card, no certificate"]
