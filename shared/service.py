@@ -126,10 +126,15 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        hooks_done = True
         for hook in self.definition.on_stop:
-            await hook(self)
+            try:
+                await hook(self)
+            except Exception as error:  # the others still run, the outbox is still flushed
+                hooks_done = False
+                log.error("on_stop hook failed", exc_info=error, extra={"hook": hook.__name__})
         flushed = await self.relay.drain(max(0.5, left()))
-        self.drained_cleanly = handlers_done and flushed
+        self.drained_cleanly = handlers_done and hooks_done and flushed
         log.log(logging.INFO if self.drained_cleanly else logging.ERROR, "service drained",
                 extra={"handlers_finished": handlers_done, "outbox_flushed": flushed,
                        "seconds_left": round(left(), 2)})

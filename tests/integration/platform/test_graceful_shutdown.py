@@ -145,6 +145,29 @@ async def test_a_handler_outliving_the_bound_ends_the_process_with_1_and_loses_n
             proc.kill()
 
 
+async def test_with_the_database_gone_the_shutdown_still_ends_within_the_bound_with_1(env_for, tmp_path):
+    """The outbox cannot be flushed: the service says so and exits 1 in time (its events wait in
+    the database for the next instance's sweep)."""
+    from shared.infra import MongoStandin, free_port
+    port = free_port()
+    database = MongoStandin()
+    env = env_for("scheduling", MONGODB_URL=database.start(), JEMPUT_SHUTDOWN_TIMEOUT=6, HTTP_PORT=port)
+    proc = start_slow_service(env | {"SLOW_HANDLER_S": "0"})
+    try:
+        await ready(f"http://127.0.0.1:{port}", proc)
+        database.stop(kill=True)
+        code, took, log = await terminate(proc)
+        assert code == 1, log[-3000:]
+        assert took < 6 + 3, took
+        drained = drained_line(log)
+        assert (drained["handlers_finished"], drained["outbox_flushed"]) == (True, False)
+        assert "Application shutdown failed" not in log
+    finally:
+        database.stop(kill=True)
+        if proc.poll() is None:
+            proc.kill()
+
+
 async def test_a_real_service_with_a_backlog_acks_what_it_did_and_leaves_the_rest(
         env_for, rabbit_url, topology, mongo_client, tmp_path):
     """The dashboard as its container runs it, stopped in the middle of a backlog of 1,000 events."""
