@@ -88,19 +88,29 @@ class OutboxRelay:
 
     async def publish_written(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
         """Publish events the caller has just written to ``doc_id``'s outbox, without reading
-        them back, then pull them out. A failure is logged and left to the sweep."""
-        try:
-            for event in events:
-                await self.publisher.publish(event)
-        except Exception as error:
-            log.warning("outbox publish failed; the sweep will retry", exc_info=error,
-                        extra={"collection": collection})
+        them back, then pull them out. A failure is logged and left to the sweep. While this
+        process is already flushing the document, the events are left to that flush or to the
+        sweep it wakes, so that they go out once."""
+        key = (collection, doc_id)
+        if key in self._busy:
+            self._wakeup.set()
             return
-        await self.db[collection].update_one(
-            {"_id": doc_id}, {"$pull": {OUTBOX: {"id": {"$in": [e.id for e in events]}}}}
-        )
-        if self._on_published is not None:
-            self._on_published(len(events))
+        self._busy.add(key)
+        try:
+            try:
+                for event in events:
+                    await self.publisher.publish(event)
+            except Exception as error:
+                log.warning("outbox publish failed; the sweep will retry", exc_info=error,
+                            extra={"collection": collection})
+                return
+            await self.db[collection].update_one(
+                {"_id": doc_id}, {"$pull": {OUTBOX: {"id": {"$in": [e.id for e in events]}}}}
+            )
+            if self._on_published is not None:
+                self._on_published(len(events))
+        finally:
+            self._busy.discard(key)
 
     async def after_write(self, collection: str, *doc_ids: Any) -> None:
         """Publish right after a write. A failure is logged, not raised: the write stands and
@@ -162,11 +172,11 @@ class OutboxRelay:
     async def run(self) -> None:
         """The periodic sweep; started with the service, cancelled at shutdown."""
         while True:
+            self._wakeup.clear()  # before the pass: a flush that found the document busy wakes the next one
             try:
                 await self.sweep()
             except Exception as error:
                 log.warning("outbox sweep failed", exc_info=error)
-            self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self.sweep_interval_s)
             except TimeoutError:

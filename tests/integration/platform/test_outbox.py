@@ -108,3 +108,28 @@ async def test_an_unroutable_restricted_event_stays_in_the_outbox(settings_for, 
         assert (await rt.db["students"].find_one({"_id": "S-0001"}))["outbox"] == []
         await channel.close()
     assert new_event  # imported for the reader: the event above is built with the catalogue's builder
+
+
+async def test_a_flush_and_a_publish_of_the_same_document_send_each_event_once(settings_for, rabbit_url, topology):
+    from shared.events import models as ev
+    from shared.events import new_event
+    from shared.store import outbox_insert
+
+    async with (
+        running_service("scheduling", settings_for("scheduling")) as scheduling,
+        EventTap(rabbit_url, topology.exchange_name("events")) as tap,
+    ):
+        relay, collection = scheduling.runtime.relay, scheduling.runtime.db["outbox_race"]
+        events = []
+        for i in range(5):
+            event = new_event("scheduling", ev.VisitScheduled(
+                visit_id=f"V-race-{i}", session_start="08:00", session_end="12:00", version=1, **VISIT), subject=f"V-race-{i}")
+            await collection.insert_one({"_id": f"V-race-{i}", **outbox_insert(event)})
+            # the writer publishes what it wrote while the sweep flushes the same document
+            await asyncio.gather(relay.flush("outbox_race", f"V-race-{i}"),
+                                 relay.publish_written("outbox_race", f"V-race-{i}", [event]))
+            events.append(event.id)
+        await tap.wait_for("visit.scheduled", count=5)
+        await asyncio.sleep(1.0)  # two sweeps come and go
+        assert sorted(m["body"]["id"] for m in tap.of_type("visit.scheduled")) == sorted(events)
+        assert await collection.count_documents({"outbox.0": {"$exists": True}}) == 0
