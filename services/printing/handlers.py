@@ -111,6 +111,8 @@ async def on_card_requested(event: CloudEvent, data: ev.CardRequested, rt: Runti
     if await station.jobs.create(job, event.correlationid):
         log.info("print job queued", extra={"job_id": job.job_id, "unit_id": job.unit_id})
         station.wakeup.set()
-    existing = await station.jobs.job_id_for_request(data.request_id)
+        existing: str | None = job.job_id
+    else:  # this request has a job already: which one
+        existing = await station.jobs.job_id_for_request(data.request_id)
     outcome = "queued" if existing == event.id else "duplicate"
     await intake.record(event.id, **facts, outcome=outcome, job_id=existing)
