@@ -36,7 +36,7 @@ async def open_station(rt: Runtime) -> None:
         StockRepository(rt.db, settings.low_stock_threshold),
         settings,
         printer_for=lambda unit_id: printer_for(settings, unit_id),
-        publish=rt.relay.after_write,
+        publish=rt.relay.publish_written,
     )
     if settings.printer == "spool":
         try:  # the default works out of the box; a spool that cannot be made is a printer error later

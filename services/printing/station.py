@@ -36,7 +36,7 @@ from .settings import PrintingSettings
 
 log = logging.getLogger("jemput.printing.station")
 
-Publish = Callable[[str, Any], Awaitable[None]]
+Publish = Callable[[str, Any, list[CloudEvent]], Awaitable[None]]  # the relay's publish_written
 
 
 class Outcome(StrEnum):
@@ -83,20 +83,25 @@ class PrintStation:
         )
 
     async def _job_change(
-        self, job_id: str, step: Callable[[PrintJob], tuple[list, list[StockAction]]]
+        self, job_id: str, step: Callable[[PrintJob], tuple[list, list[StockAction]]],
+        current: tuple[PrintJob, str | None] | None = None,
     ) -> PrintJob:
-        """Apply a domain step to a job; publish its events and apply its stock actions."""
+        """Apply a domain step to a job (``current``: as this process last saw it, if it did);
+        publish its events and apply its stock actions."""
         published: list[CloudEvent] = []
+        moved: list[StockAction] = []
 
         def change(job: PrintJob, correlation_id: str | None):
             domain_events, actions = step(job)
             published[:] = job_events(job, domain_events, correlation_id)
+            moved[:] = actions
             return list(published), actions
 
-        job = await self.jobs.update(job_id, change)
-        await self.apply_stock_actions(job_id)  # the ledger first, so readers of the event see it
+        job = await self.jobs.update(job_id, change, current)
+        if moved:  # the ledger first, so readers of the event see it (leftovers: the loop's sweep)
+            await self._apply_actions(job_id, job.unit_id, moved)
         if published:
-            await self.publish(job_repository.COLLECTION, job_id)
+            await self.publish(job_repository.COLLECTION, job_id, published)
         return job
 
     async def _stock_change(self, unit_id: str, step: Callable[[BlankStock], tuple[Any, list]]):
@@ -109,7 +114,7 @@ class PrintStation:
 
         stock, result = await self.stocks.update(unit_id, change)
         if published:
-            await self.publish(stock_repository.COLLECTION, unit_id)
+            await self.publish(stock_repository.COLLECTION, unit_id, published)
         return stock, result
 
     # -- stock actions (the job's internal outbox towards the stock document) -------------------
@@ -117,20 +122,20 @@ class PrintStation:
     async def apply_stock_actions(self, job_id: str | None = None) -> int:
         """Apply the pending stock movements of one job (or of every job) to the stock documents."""
         pending = await self.jobs.pending_stock_actions(job_id)
-        done = 0
-        for doc in pending:
-            for action in doc["stock_actions"]:
-                def step(stock: BlankStock, action: StockAction = action, job: str = doc["_id"]):
-                    return None, _apply(stock, action, job)
+        return sum([await self._apply_actions(doc["_id"], doc["unit_id"], doc["stock_actions"]) for doc in pending])
 
-                try:
-                    await self._stock_change(doc["unit_id"], step)
-                except StockError as error:  # the ledger refuses: report, do not loop on it forever
-                    log.error("stock action refused", extra={"job_id": doc["_id"], "op": action["op"],
-                                                             "reason": str(error)})
-                await self.jobs.stock_actions_done(doc["_id"], [action])
-                done += 1
-        return done
+    async def _apply_actions(self, job_id: str, unit_id: str, actions: list[StockAction]) -> int:
+        for action in actions:
+            def step(stock: BlankStock, action: StockAction = action):
+                return None, _apply(stock, action, job_id)
+
+            try:
+                await self._stock_change(unit_id, step)
+            except StockError as error:  # the ledger refuses: report, do not loop on it forever
+                log.error("stock action refused", extra={"job_id": job_id, "op": action["op"],
+                                                         "reason": str(error)})
+            await self.jobs.stock_actions_done(job_id, [action])
+        return len(actions)
 
     # -- printing -------------------------------------------------------------------------------
 
@@ -164,16 +169,17 @@ class PrintStation:
 
     async def print_job(self, job_id: str) -> Outcome:
         now = self.clock()
-        job = await self.jobs.get(job_id)
-        if job is None or not job.is_ready(now):
+        read = await self.jobs.read(job_id)
+        if read is None or not read[0].is_ready(now):
             return Outcome.SKIPPED
+        job, correlation_id = read
         try:
             _, serial = await self._stock_change(job.unit_id, lambda s: (s.take_blank(job_id, now), []))
         except OutOfStock:
-            await self._job_change(job_id, lambda j: (self._wait(j, now), []))
+            await self._job_change(job_id, lambda j: (self._wait(j, now), []), read)
             return Outcome.WAITING
         try:
-            job = await self._job_change(job_id, lambda j: (j.start(serial, now) or [], []))
+            job = await self._job_change(job_id, lambda j: (j.start(serial, now) or [], []), read)
         except InvalidTransition:
             return Outcome.SKIPPED  # another worker took it meanwhile (and holds this blank)
         attempt = job.current_attempt
@@ -189,10 +195,11 @@ class PrintStation:
                 log.error("card rendering failed", exc_info=error, extra={"job_id": job_id})
             policy = self.settings.retry_policy
             await self._job_change(job_id, lambda j: (
-                j.mark_failed(reason, self.clock(), policy), [_action("release", serial, self.clock())]))
+                j.mark_failed(reason, self.clock(), policy), [_action("release", serial, self.clock())]),
+                (job, correlation_id))
             return Outcome.FAILED
         await self._job_change(job_id, lambda j: (
-            j.mark_printed(self.clock()), [_action("issue", serial, self.clock())]))
+            j.mark_printed(self.clock()), [_action("issue", serial, self.clock())]), (job, correlation_id))
         return Outcome.PRINTED
 
     def _wait(self, job: PrintJob, now: datetime) -> list:

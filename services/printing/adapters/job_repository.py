@@ -116,19 +116,35 @@ class JobRepository:
         if result.matched_count != 1:
             raise ConcurrentUpdate(f"job {job.job_id} changed while being updated")
 
+    async def read(self, job_id: str) -> tuple[PrintJob, str | None] | None:
+        """A job with the correlation id of its request (what `update` may start from)."""
+        doc = await self.collection.find_one({"_id": job_id}, {"outbox": 0})
+        return (from_document(doc), doc.get("correlation_id")) if doc else None
+
     async def update(
         self,
         job_id: str,
         change: Callable[[PrintJob, str | None], tuple[list[CloudEvent], list[StockAction]]],
+        current: tuple[PrintJob, str | None] | None = None,
     ) -> PrintJob:
-        """Read, change (a domain step that returns events and stock actions), write; retried on conflict."""
-        for _ in range(MAX_CONFLICT_RETRIES):
-            doc = await self.collection.find_one({"_id": job_id}, {"outbox": 0})
-            if doc is None:
-                raise NotFound(f"print job {job_id} not found")
-            job = from_document(doc)
+        """Read, change (a domain step that returns events and stock actions), write; retried on
+        conflict. ``current``: the job as last read or written, tried first instead of a read
+        (the version guard catches a change meanwhile)."""
+        for attempt in range(MAX_CONFLICT_RETRIES):
+            if attempt == 0 and current is not None:
+                job, correlation_id = current[0].model_copy(deep=True), current[1]
+            else:
+                read = await self.read(job_id)
+                if read is None:
+                    raise NotFound(f"print job {job_id} not found")
+                job, correlation_id = read
             before = job.version
-            events, actions = change(job, doc.get("correlation_id"))
+            try:
+                events, actions = change(job, correlation_id)
+            except Exception:
+                if attempt == 0 and current is not None:
+                    continue  # the job as known may be out of date: decide on a fresh read
+                raise
             if job.version == before and not events and not actions:
                 return job
             try:
