@@ -1,9 +1,10 @@
 """``jemput demo``: the Kabupaten Tangerang programme end to end on this machine.
 
 Finds the broker and database (``RABBITMQ_URL`` / localhost:5672; ``MONGODB_URL`` or the
-mongoeco stand-in), starts the four services as processes, the central-registry simulator and
-the local SMTP server and SMS gateway, runs the programme (``programme.runner``) with a progress
-bar, prints the programme report and writes it as CSV, XLSX and PDF.
+mongoeco stand-in), starts every service as its own process (the dashboard too), the
+central-registry simulator and the local SMTP server and SMS gateway, runs the programme
+(``programme.runner``) with a progress bar, prints the programme report, checks it against the
+operations dashboard (which knows only the public events) and writes it as CSV, XLSX and PDF.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from programme import runner as run_mod
+from programme.crosscheck import dashboard_disagreements
 from programme.exports import export_all
 from programme.report import ProgrammeReport, totals_table
 from programme.stack import Stack, running_stack
 from programme.synthetic import generate
 from shared import infra
+from shared.auth import Role
 from shared.bus.topology import Topology
 from shared.testing import EventTap, delete_topology, queue_depth
 
@@ -122,18 +125,24 @@ async def _run(options: DemoOptions) -> int:
                     dlqs = {name: await queue_depth(rabbit_url, topology.dlq_name(name))
                             for name in topology.all_queues()}
                     show(outcome, dlqs)
+                    async with stack.client("dashboard", Role.OPERATOR, timeout=10) as dashboard:
+                        seen = await dashboard_disagreements(dashboard, outcome.report)
+                    console.print("the operations dashboard (public events only) "
+                                  + ("shows the same totals" if not seen else "DISAGREES: " + "; ".join(seen)))
                     files = export_all(outcome.report, options.out, title="Disdukcapil Goes to School: programme report",
                                        subtitle=f"Kabupaten Tangerang (synthetic data), {len(programme.schools)} schools, "
                                                 f"{len(programme.students):,} roster students, from "
                                                 f"{programme.start:%d %B %Y}")
                     console.print("report written: " + ", ".join(str(p) for p in files.values()))
                     if options.keep_running:
-                        console.print("services keep running; Ctrl-C stops them")
+                        console.print("services keep running; Ctrl-C stops them. Operations page: "
+                                      f"{stack.url('dashboard')}/login?token="
+                                      f"{stack.headers(Role.OPERATOR)['Authorization'].removeprefix('Bearer ')}")
                         await asyncio.Event().wait()
         finally:
             with contextlib.suppress(Exception):
                 await delete_topology(rabbit_url, topology)
-    ok = outcome.report.ok and not any(dlqs.values()) and outcome.notifications["sent_twice"] == 0
+    ok = outcome.report.ok and not any(dlqs.values()) and outcome.notifications["sent_twice"] == 0 and not seen
     return 0 if ok else 1
 
 

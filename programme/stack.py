@@ -1,6 +1,6 @@
 """Everything a programme run needs, brought up on this machine.
 
-The four services run as their own processes (``python -m services.<name>``, as their containers
+Every service (dashboard included) runs as its own process (``python -m services.<name>``, as their containers
 do) against the broker and database given; the central-registry simulator, the SMTP server and
 the SMS gateway that keep what they receive run in this process on local ports. A service can
 be restarted with new settings (the demo's fast-forward clock: ``JEMPUT_TODAY``).
@@ -26,7 +26,7 @@ from shared.auth import AuthConfig, Role, bearer_headers, new_key
 from shared.settings import ServiceSettings
 from shared.testing import ServiceProcess, service_processes
 
-SERVICES = ("scheduling", "enrollment", "printing", "notifications")
+SERVICES = ("scheduling", "enrollment", "printing", "notifications", "dashboard")
 SUPERVISOR = "spv-demo-1"
 OPERATIONS_EMAIL = "operasional@disdukcapil.example"
 
