@@ -102,7 +102,8 @@ async def _run(options: DemoOptions) -> int:
                     "JEMPUT_NAMESPACE": NAMESPACE, "JEMPUT_DATABASE": f"jemput_demo_{name}"}
 
         eve = programme.start - dt.timedelta(days=1)
-        stack = Stack(base_env=base_env, workdir=workdir, today={"scheduling": eve, "enrollment": eve},
+        stack = Stack(base_env=base_env, workdir=workdir,
+                      today={"scheduling": eve, "enrollment": eve, "notifications": eve},
                       catch_up_threshold=3)
         started = time.monotonic()
         try:

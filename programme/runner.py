@@ -304,7 +304,9 @@ class Runner:
             day = min(dt.date.fromisoformat(v["date"]) for v in upcoming)
             started = time.monotonic()
             if self.stack.today.get("scheduling") != day:
-                await self.stack.set_today(day, "scheduling")  # the fast-forward clock
+                # the fast-forward clock; notifications too when it runs on it (reminders fall due)
+                await self.stack.set_today(day, *(n for n in ("scheduling", "notifications")
+                                                  if n == "scheduling" or n in self.stack.today))
             if self.state.restock_on is not None and not self.state.restocked and day >= self.state.restock_on:
                 await self.restock(day)
             todays = [v for v in upcoming if v["date"] == day.isoformat()]
@@ -410,8 +412,11 @@ class Runner:
                 await self.capture(vid, sid, payload(rng, poor_finger=plan.finger), details, operator)
                 ok = await self.capture(vid, sid, payload(rng, excepted=plan.finger), details, operator)
                 if ok:
-                    await self.call("POST", "enrollment", f"/students/{sid}/exceptions/approval",
-                                    json={"supervisor_id": SUPERVISOR})
+                    r = await self.http.post(self.url("enrollment", f"/students/{sid}/exceptions/approval"),
+                                             json={"supervisor_id": SUPERVISOR})
+                    if r.status_code != 200 and not (r.status_code == 409 and await self._taken(
+                            sid, "submitted", "print_ready", "duplicate", "failed")):
+                        raise ProgrammeError(f"exception approval: HTTP {r.status_code} {r.text[:300]}")
         if not ok:
             self.state.refusals.append("capture refused")
             return None
@@ -425,7 +430,15 @@ class Runner:
             return True
         if r.status_code == 422:
             return False  # below quality: the desk takes it again
+        if r.status_code == 409 and await self._taken(sid, "captured", "submitted", "print_ready", "duplicate"):
+            return True  # sent again after its answer was lost: the first one was taken
         raise ProgrammeError(f"capture: HTTP {r.status_code} {r.text[:300]}")
+
+    async def _taken(self, sid: str, *statuses: str) -> bool:
+        """Whether the student's recording is in one of ``statuses`` (a desk whose answer was lost
+        and whose request, sent again, was refused looks the student up, as an operator would)."""
+        view = (await self.call("GET", "enrollment", f"/students/{sid}")).json()
+        return view.get("recording_status") in statuses
 
     def answers(self) -> dict[str, list[str]]:
         """The central registry's answers per student, in the order the events arrived (each event once)."""

@@ -3,7 +3,8 @@
 Every service (dashboard included) runs as its own process (``python -m services.<name>``, as their containers
 do) against the broker and database given; the central-registry simulator, the SMTP server and
 the SMS gateway that keep what they receive run in this process on local ports. A service can
-be restarted with new settings (the demo's fast-forward clock: ``JEMPUT_TODAY``).
+be restarted with new settings (the demo's fast-forward clock: ``JEMPUT_TODAY`` for scheduling and
+enrollment, ``JEMPUT_CLOCK_START`` for notifications, whose reminders fall due as the days pass).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from typing import Any
 
@@ -26,6 +28,8 @@ from shared.auth import AuthConfig, Role, bearer_headers, new_key
 from shared.settings import ServiceSettings
 from shared.testing import ServiceProcess, service_processes
 
+JAKARTA = ZoneInfo("Asia/Jakarta")
+MORNING = dt.time(6, 0)  # a day of the fast-forward clock starts before the visits (08:00)
 SERVICES = ("scheduling", "enrollment", "printing", "notifications", "dashboard")
 SUPERVISOR = "spv-demo-1"
 OPERATIONS_EMAIL = "operasional@disdukcapil.example"
@@ -56,6 +60,7 @@ class Stack:
     _starts: dict[str, int] = field(default_factory=dict)
     _contexts: dict[str, contextlib.AbstractAsyncContextManager] = field(default_factory=dict)
     _biometric_key: str = field(default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+    _image_key: str = field(default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode())
     _auth_keys: str = field(default_factory=lambda: f"demo:{new_key()}")
 
     @property
@@ -89,9 +94,12 @@ class Stack:
                     "JEMPUT_REGISTRY_BACKOFF_BASE_S": "0.2", "JEMPUT_REGISTRY_BACKOFF_MAX_S": "5"}
         elif name == "printing":
             env |= {"PRINTING_SPOOL_DIR": str(self.workdir / "spool"), "PRINTING_POLL_S": "0.5",
+                    "PRINTING_IMAGE_KEYS": f"demo:{self._image_key}",
                     "PRINTING_LOW_STOCK_THRESHOLD": "10", "PRINTING_RETRY_BASE_S": "2"}
         elif name == "notifications":
             assert self.smtp is not None and self.gateway is not None
+            if name in self.today:  # the morning of the demo's day, running on from there
+                env["JEMPUT_CLOCK_START"] = dt.datetime.combine(self.today[name], MORNING, JAKARTA).isoformat()
             # the demo's clock runs fast, so quiet hours (21:00-06:00 WIB on the real clock) are off
             env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port), "SMTP_TLS": "none",
                     "SMS_GATEWAY_URL": self.gateway.url, "NOTIFY_QUIET_START": "00:00", "NOTIFY_QUIET_END": "00:00",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from shared.service import Runtime, ServiceDefinition, build_app
 
@@ -15,8 +16,16 @@ from .handlers import consumer, settings_of
 from .settings import NotificationsSettings
 
 
+def start_clock(rt: Runtime, start: datetime) -> None:
+    """The demo's fast-forward clock: the service's time starts at ``start`` and runs on."""
+    offset = start - datetime.now(UTC)
+    rt.state["clock"] = lambda: datetime.now(UTC) + offset
+
+
 async def open_channels(rt: Runtime) -> None:
     settings = settings_of(rt)
+    if settings.clock_start is not None:
+        start_clock(rt, settings.clock_start)
     rt.state["deliveries"] = DeliveryRepository(rt.db)
     rt.state["directory"] = Directory(rt.db)
     email = SmtpEmailSender(settings.smtp())

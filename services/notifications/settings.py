@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from pydantic import Field, SecretStr
+from pydantic import AwareDatetime, Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -48,6 +48,10 @@ class NotificationsSettings(ServiceSettings):
     dispatch_interval_s: float = Field(1.0, alias="NOTIFY_DISPATCH_INTERVAL_S", gt=0)
     lease_s: float = Field(120.0, alias="NOTIFY_LEASE_S", gt=0)
     concurrency: int = Field(16, alias="NOTIFY_CONCURRENCY", ge=1, le=256)
+    clock_start: AwareDatetime | None = Field(
+        None, alias="JEMPUT_CLOCK_START",
+        description="demos and tests only, unset in use: the service's clock starts at this instant "
+                    "(ISO 8601 with its offset) and runs on at wall-clock speed")
 
     def smtp(self) -> SmtpSettings:
         return SmtpSettings(

@@ -44,3 +44,11 @@ def test_the_clock_moves_only_the_services_named(tmp_path) -> None:
     assert s.env("scheduling")["JEMPUT_TODAY"] == "2026-05-07"
     assert s.env("enrollment")["JEMPUT_TODAY"] == "2026-05-05"
     assert "JEMPUT_TODAY" not in s.env("printing")
+
+
+def test_notifications_runs_on_the_demo_clock_when_the_stack_moves_its_day(tmp_path) -> None:
+    s = stack(tmp_path)
+    assert NotificationsSettings(**s.env("notifications")).clock_start is None  # the real clock
+    s.today["notifications"] = dt.date(2026, 5, 6)
+    start = NotificationsSettings(**s.env("notifications")).clock_start
+    assert start.isoformat() == "2026-05-06T06:00:00+07:00"  # that morning, in Asia/Jakarta
