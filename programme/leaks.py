@@ -19,6 +19,7 @@ PHONE = re.compile(r"(?<![0-9A-Za-z])(?:\+62|62|0)[\s-]?8\d{1,3}(?:[\s-]?\d{3,4}
 IMAGE_BASE64 = re.compile(r"/9j/[A-Za-z0-9+/]{16}|iVBORw0KGgo")  # JPEG and PNG, base64-encoded
 LONG_BASE64 = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+WORD = re.compile(r"[^\W\d_]+")  # letters only: "Budi_Santoso" and "budi-santoso" are two words each
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,10 @@ def mask(value: str) -> str:
 
 class LeakScanner:
     def __init__(self, names: Iterable[str], phones: Iterable[str] = ()) -> None:
-        # a name of two words at least, matched case-insensitively as whole words
-        wanted = sorted({n.strip() for n in names if len(n.strip().split()) >= 2}, key=len, reverse=True)
-        self._names = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in wanted) + r")\b",
-                                 re.IGNORECASE) if wanted else None
+        # a name of two words at least, matched case-insensitively as a run of whole words
+        self._names = {tuple(WORD.findall(n.casefold())) for n in names}
+        self._names = {n for n in self._names if len(n) >= 2}
+        self._lengths = sorted({len(n) for n in self._names})
         self._phones = {re.sub(r"\D", "", p)[-9:] for p in phones if len(re.sub(r"\D", "", p)) >= 9}
 
     def text(self, source: str, text: str) -> list[Leak]:
@@ -52,7 +53,10 @@ class LeakScanner:
                 if run.group()[-9:] in self._phones:
                     found.append(Leak(source, "fixture phone number", mask(run.group())))
         if self._names:
-            found += [Leak(source, "name", mask(m.group())) for m in self._names.finditer(text)]
+            words = WORD.findall(text.casefold())
+            found += [Leak(source, "name", mask(" ".join(words[i:i + n])))
+                      for n in self._lengths for i in range(len(words) - n + 1)
+                      if tuple(words[i:i + n]) in self._names]
         found += [Leak(source, "image (base64)", m.group()[:6] + "…") for m in IMAGE_BASE64.finditer(text)]
         found += [Leak(source, f"base64 run of {len(m.group())} characters", m.group()[:6] + "…")
                   for m in LONG_BASE64.finditer(text)]

@@ -1,7 +1,7 @@
-"""AES-GCM encryption of biometric blobs at rest. Each sealed blob keeps the id of the
-key that sealed it, so keys can be rotated: new blobs use the active key, old ones still
-open with theirs. The associated data binds a blob to its student and modality, so a
-blob copied onto another record does not open."""
+"""AES-GCM encryption of personal blobs at rest (enrollment's biometrics, printing's photos and
+signatures). Each sealed blob keeps the id of the key that sealed it, so keys can be rotated:
+new blobs use the active key, old ones still open with theirs. The associated data (``context``)
+binds a blob to its record and part, so a blob copied onto another record does not open."""
 
 from __future__ import annotations
 
@@ -41,11 +41,11 @@ def parse_keys(spec: str) -> dict[str, bytes]:
             raise VaultError(f"key {key_id!r} has {len(key)} bytes, AES-256 needs 32")
         keys[key_id] = key
     if not keys:
-        raise VaultError("no biometric encryption key configured")
+        raise VaultError("no encryption key configured")
     return keys
 
 
-class BiometricVault:
+class Vault:
     def __init__(self, keys: dict[str, bytes], active_key_id: str) -> None:
         if active_key_id not in keys:
             raise VaultError(f"active key {active_key_id!r} is not among the configured keys")
@@ -68,3 +68,9 @@ class BiometricVault:
             return cipher.decrypt(blob.nonce, blob.ciphertext, context.encode())
         except InvalidTag:
             raise VaultError("blob does not open: altered, or not this record's") from None
+
+
+def vault_from(spec: str, active_key_id: str = "") -> Vault:
+    """A vault from settings: ``id:base64,...`` and the active key's id (default: the first)."""
+    keys = parse_keys(spec)
+    return Vault(keys, active_key_id or next(iter(keys)))

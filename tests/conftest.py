@@ -78,9 +78,13 @@ def test_env(namespace: str, rabbit_url: str, mongo_url: str, service: str, **ov
         "JEMPUT_RELAY_SWEEP_S": "0.5",
         "HTTP_PORT": "0",
         "JEMPUT_AUTH_KEYS": TEST_AUTH_KEYS,  # tokens: shared.testing.api_client / token_headers
+        "PRINTING_IMAGE_KEYS": TEST_IMAGE_KEYS,  # printing seals photos and signatures at rest
     }
     env.update({k.upper(): str(v) for k, v in overrides.items()})
     return env
+
+
+TEST_IMAGE_KEYS = "test:amVtcHV0LXRlc3QtaW1hZ2Uta2V5LTMyLWJ5dGVzISE="
 
 
 test_env.__test__ = False  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from services.printing.settings import PrintingSettings
 from services.printing.station import PrintStation
 from shared.audit import INDEXES as AUDIT_INDEXES
 from shared.service import Runtime, ServiceDefinition, build_app
+from shared.vault import VaultError, vault_from
 
 log = logging.getLogger("jemput.printing")
 
@@ -31,8 +32,13 @@ async def open_station(rt: Runtime) -> None:
     settings = rt.settings
     if not isinstance(settings, PrintingSettings):  # built with the base class: read ours from the env
         settings = PrintingSettings(**settings.model_dump(by_alias=True))
+    try:
+        vault = vault_from(settings.image_keys, settings.image_key_id)
+    except VaultError as error:
+        raise RuntimeError(f"printing does not start: PRINTING_IMAGE_KEYS: {error} "
+                         "(photos and signatures are sealed at rest; docs/security.md)") from None
     station = PrintStation(
-        JobRepository(rt.db),
+        JobRepository(rt.db, vault),
         StockRepository(rt.db, settings.low_stock_threshold),
         settings,
         printer_for=lambda unit_id: printer_for(settings, unit_id),

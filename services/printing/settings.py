@@ -23,6 +23,10 @@ SAFE_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 class PrintingSettings(ServiceSettings):
     printer: Literal["spool", "cups"] = Field("spool", alias="PRINTING_PRINTER")
+    image_keys: str = Field("", alias="PRINTING_IMAGE_KEYS", repr=False,
+                            description="key_id:base64(32 bytes),...: AES-256-GCM for the photos and "
+                                        "signatures kept until handover; the service does not start without")
+    image_key_id: str = Field("", alias="PRINTING_IMAGE_KEY_ID", description="the key that seals new images")
     spool_dir: Path = Field(Path(tempfile.gettempdir()) / "jemput-printing-spool", alias="PRINTING_SPOOL_DIR",
                             description="one sub-directory per mobile unit is written under it")
     cups_destination: str | None = Field(None, alias="PRINTING_CUPS_DESTINATION",

@@ -8,10 +8,11 @@ import datetime as dt
 from collections import Counter
 
 
+from programme.leaks import LeakScanner
 from programme.runner import Options, Runner
 from programme.stack import RegistryBehaviour, Stack, running_stack
 from programme.synthetic import generate
-from shared.testing import EventTap, queue_depth
+from shared.testing import EventTap, get_messages
 
 
 def distinct(tap: EventTap, key: str) -> list[dict]:
@@ -74,6 +75,13 @@ async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp
         assert set(to_students.values()) == {1}  # one "your card is ready" per printed card
         assert outcome.notifications["sent_twice"] == 0
 
-    # nothing dead-lettered
-    for name in topology.all_queues():
-        assert await queue_depth(rabbit_url, topology.dlq_name(name)) == 0, name
+    # nothing dead-lettered, and nothing personal in the logs, the public events or the DLQs
+    dead = {topology.dlq_name(name): await get_messages(rabbit_url, topology.dlq_name(name))
+            for name in topology.all_queues()}
+    scanner = LeakScanner(names=[n for s in programme.students for n in (s.name, s.guardian_name)],
+                          phones=[p for s in programme.students for p in (s.phone, s.guardian_phone)])
+    leaks = scanner.files(tmp_path / "logs") + scanner.messages("jemput.events", [m["body"] for m in tap.received])
+    leaks += [leak for dlq, messages in dead.items() for leak in scanner.messages(dlq, [m.body for m in messages])]
+    assert [str(leak) for leak in leaks] == []
+    assert len(list((tmp_path / "logs").rglob("*.log"))) >= 4 and len(tap.received) > 300  # it did scan a run
+    assert {dlq: len(messages) for dlq, messages in dead.items() if messages} == {}

@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.envelope import CloudEvent
 from shared.store import outbox_insert, outbox_push
+from shared.vault import Vault, VaultError
 
 from ..domain.print_job import JobStatus, PrintJob
 from .concurrency import MAX_CONFLICT_RETRIES, ConcurrentUpdate, NotFound
@@ -41,12 +42,12 @@ WITHOUT_IMAGES = {"images": 0, "outbox": 0}
 StockAction = dict[str, Any]  # {"id", "op": "issue"|"release"|"spoil", "serial", "at", "reason"}
 
 
-def to_document(job: PrintJob) -> dict[str, Any]:
+def to_document(job: PrintJob, vault: Vault) -> dict[str, Any]:
     data = job.model_dump(mode="json", exclude={"images"})
     images = None
-    if job.images is not None:
-        images = {"photo": Binary(job.images.photo),
-                  "signature": Binary(job.images.signature) if job.images.signature else None}
+    if job.images is not None:  # sealed at rest (AES-GCM, key id kept), bound to this job and part
+        images = {"photo": _seal(vault, job.job_id, "photo", job.images.photo),
+                  "signature": _seal(vault, job.job_id, "signature", job.images.signature)}
     return {
         "data": data,
         "images": images,
@@ -66,23 +67,42 @@ def to_document(job: PrintJob) -> dict[str, Any]:
     }
 
 
-def from_document(doc: dict[str, Any]) -> PrintJob:
+def _seal(vault: Vault, job_id: str, part: str, data: bytes | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    blob = vault.seal(data, context=f"{job_id}/{part}")
+    return {"key_id": blob.key_id, "nonce": Binary(blob.nonce), "ciphertext": Binary(blob.ciphertext)}
+
+
+def _open(vault: Vault | None, job_id: str, part: str, stored: Any) -> bytes | None:
+    if not stored:
+        return None
+    if not isinstance(stored, dict):  # written in clear before images were sealed: still read
+        return bytes(stored)
+    if vault is None:
+        raise VaultError(f"job {job_id}: {part} is sealed and no vault was given")
+    return vault.open({k: bytes(v) if k != "key_id" else v for k, v in stored.items()},
+                      context=f"{job_id}/{part}")
+
+
+def from_document(doc: dict[str, Any], vault: Vault | None = None) -> PrintJob:
     images = doc.get("images")
     if images is not None:
-        images = {"photo": bytes(images["photo"]),
-                  "signature": bytes(images["signature"]) if images.get("signature") else None}
+        images = {"photo": _open(vault, doc["_id"], "photo", images["photo"]),
+                  "signature": _open(vault, doc["_id"], "signature", images.get("signature"))}
     elif "images" not in doc:  # projected away: a summary, never rendered
         images = None
     return PrintJob.model_validate({**doc["data"], "images": images})
 
 
 class JobRepository:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, vault: Vault) -> None:
         self.collection = db[COLLECTION]
+        self.vault = vault
 
     async def create(self, job: PrintJob, correlation_id: str | None) -> bool:
         """Insert a new job; False when this request already has one (redelivery, duplicate)."""
-        document = {**to_document(job), "_id": job.job_id, "correlation_id": correlation_id,
+        document = {**to_document(job, self.vault), "_id": job.job_id, "correlation_id": correlation_id,
                     "stock_actions": [], **outbox_insert()}
         try:
             await self.collection.insert_one(document)
@@ -96,7 +116,7 @@ class JobRepository:
 
     async def get(self, job_id: str, *, images: bool = True) -> PrintJob | None:
         doc = await self.collection.find_one({"_id": job_id}, None if images else WITHOUT_IMAGES)
-        return from_document(doc) if doc else None
+        return from_document(doc, self.vault) if doc else None
 
     async def correlation_id(self, job_id: str) -> str | None:
         doc = await self.collection.find_one({"_id": job_id}, {"correlation_id": 1})
@@ -104,7 +124,7 @@ class JobRepository:
 
     async def save(self, job: PrintJob, expected_version: int, events: Sequence[CloudEvent],
                    stock_actions: Sequence[StockAction] = ()) -> None:
-        update: dict[str, Any] = {"$set": to_document(job)}
+        update: dict[str, Any] = {"$set": to_document(job, self.vault)}
         push: dict[str, Any] = {}
         if events:
             push.update(outbox_push(*events))
@@ -119,7 +139,7 @@ class JobRepository:
     async def read(self, job_id: str) -> tuple[PrintJob, str | None] | None:
         """A job with the correlation id of its request (what `update` may start from)."""
         doc = await self.collection.find_one({"_id": job_id}, {"outbox": 0})
-        return (from_document(doc), doc.get("correlation_id")) if doc else None
+        return (from_document(doc, self.vault), doc.get("correlation_id")) if doc else None
 
     async def update(
         self,

@@ -50,7 +50,7 @@ def test_nonces_are_not_reused():
 
 
 @pytest.mark.parametrize(("value", "reason"), [
-    ("", "no biometric encryption key configured"),
+    ("", "no encryption key configured"),
     ("k1:not-base64!", "not base64"),
     ("k1:" + base64.b64encode(b"short").decode(), "has 5 bytes, AES-256 needs 32"),
 ])
