@@ -232,9 +232,10 @@ def build_api(runtime: Runtime) -> FastAPI:
     async def capture(student_id: str, body: CaptureIn) -> StudentView:
         """Biometric capture (face, ten fingerprints, two irises, signature). Refused without
         a guardian's consent for a minor, or when a biometric is unusable."""
-        doc = await desk_call(st().desk.capture(student_id, body))
+        doc, events = await desk_call(st().desk.capture(student_id, body))
         st().worker.wakeup.set()
-        await runtime.relay.after_write(STUDENTS, student_id)
+        if events:  # published as written, without reading them back
+            await runtime.relay.publish_written(STUDENTS, student_id, events)
         return view(doc)
 
     @api.post("/students/{student_id}/exceptions/approval", response_model=StudentView,

@@ -164,7 +164,8 @@ class Desk:
                                  *events)
 
     # --- capture ---------------------------------------------------------------------------
-    async def capture(self, student_id: str, body: CaptureIn) -> dict[str, Any]:
+    async def capture(self, student_id: str, body: CaptureIn) -> tuple[dict[str, Any], list[Any]]:
+        """The student as written, and the events written with it (for the relay to publish)."""
         if self.vault is None:
             raise DeskError(503, "no biometric encryption key is configured "
                                  "(JEMPUT_BIOMETRIC_KEYS); capture is disabled")
@@ -208,9 +209,10 @@ class Desk:
         events = []
         if not exceptions:
             events.append(self._recorded_event(doc, recording, now, doc["version"] + 1))
-        return await self._write(doc, {"$set": {"recording": recording, "biometrics": biometrics,
-                                                "card_details": body.card_details.model_dump()}},
-                                 *events)
+        written = await self._write(doc, {"$set": {"recording": recording, "biometrics": biometrics,
+                                                   "card_details": body.card_details.model_dump()}},
+                                    *events)
+        return written, events
 
     def _seal(self, student_id: str, payload: CapturePayload) -> dict[str, Any]:
         assert self.vault is not None
