@@ -13,7 +13,7 @@ Two runs on two sets of prepared students, in the same process:
 2. at full speed (``--concurrency`` captures in flight): students per second, first capture to
    last SMS.
 
-    .venv/bin/python bench/e2e.py [--students 300] [--rate 20] [--concurrency 16]
+    .venv/bin/python bench/e2e.py [--students 200] [--rate 20] [--concurrency 16]
 
 Last line: {"students_per_s": …, "p50_ms": …, "p95_ms": …, "db_ops_per_student": …,
 "messages_per_student": …}. Targets: ≤ 15 database operations and ≤ 8 messages per student;
@@ -87,7 +87,7 @@ async def main(students: int, rate: float, concurrency: int) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=300, help="students in each of the two runs")
+    parser.add_argument("--students", type=int, default=200, help="students in each of the two runs")
     parser.add_argument("--rate", type=float, default=20.0, help="captures a second in the paced run")
     parser.add_argument("--concurrency", type=int, default=16, help="captures in flight in the full-speed run")
     args = parser.parse_args()

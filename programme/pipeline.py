@@ -184,7 +184,7 @@ class Pipeline:
 
                 captures = asyncio.gather(*(capture(i, s) for i, s in enumerate(students)))
                 texts = asyncio.create_task(self._card_texts({s.student_id for s in students}, mark,
-                                                             timeout or 60 + len(students)))
+                                                             timeout or 60 + 3 * len(students)))
                 await asyncio.wait({captures, texts}, return_when=asyncio.FIRST_EXCEPTION)
                 if captures.done() and captures.exception() is not None:  # refused: no text will come
                     texts.cancel()
