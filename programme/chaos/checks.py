@@ -1,7 +1,7 @@
 """The pass conditions of a fault-injection run, each read from the records a party keeps:
 
 - printing's public events (``card.printed``, ``certificate.issued``, each event id once) against
-  the students the runner saw come back print-ready and old enough for a card;
+  the students whose card enrollment requested (its student records);
 - the notifications service's deliveries (MongoDB) against what the SMTP server and the SMS
   gateway received;
 - every producer's outbox (nothing pending), every consumer's queue (nothing left), every DLQ
@@ -20,7 +20,7 @@ from pymongo import AsyncMongoClient
 
 from programme.chaos.poison import sort_dlq
 from programme.chaos.stack import ChaosStack
-from programme.report import StudentFacts
+from services.enrollment.adapters.student_repository import STUDENTS
 from services.notifications.adapters.repository import DELIVERIES
 from shared.bus.topology import Topology
 from shared.store.outbox import PENDING
@@ -48,12 +48,18 @@ def distinct(tap: EventTap, routing_key: str) -> list[dict[str, Any]]:
     return list({m["body"]["id"]: m["body"] for m in tap.of_type(routing_key)}.values())
 
 
-def cards_and_certificates(verdict: Verdict, facts: dict[str, StudentFacts], tap: EventTap) -> None:
+async def eligible_students(enrollment_db: Any) -> set[str]:
+    """The students whose card enrollment requested: recorded, print-ready in the central
+    registry and old enough (the enrollment service's own records)."""
+    cursor = enrollment_db[STUDENTS].find({"print_request.state": "requested"}, {"_id": 1})
+    return {doc["_id"] async for doc in cursor}
+
+
+def cards_and_certificates(verdict: Verdict, eligible: set[str], tap: EventTap) -> None:
     """Every eligible present student: exactly one printed card, or none and one certificate."""
     printed = Counter(e["data"]["student_id"] for e in distinct(tap, "card.printed") if not e["data"].get("reprint"))
     certified = Counter(e["data"]["student_id"] for e in distinct(tap, "certificate.issued"))
     handed = Counter(e["data"]["job_id"] for e in distinct(tap, "card.handed_over"))
-    eligible = {sid for sid, f in facts.items() if f.card_requested}
     verdict.lost["students without card or certificate"] = sum(
         1 for sid in eligible if not printed[sid] and not certified[sid])
     verdict.duplicates["cards printed twice"] = sum(n - 1 for n in printed.values() if n > 1)

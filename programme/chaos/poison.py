@@ -3,13 +3,16 @@ service's queue (the default exchange routes by queue name), and found again in 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 
 import aio_pika
+import aiormq
 
 from shared.bus.consumer import REASON_HEADER
 from shared.envelope import CONTENT_TYPE
@@ -30,23 +33,31 @@ def poison_body(kind: str, routing_key: str) -> bytes:
     return json.dumps(event).encode()
 
 
-async def inject(url: str, queues: dict[str, str], per_queue: int) -> list[str]:
-    """Publish ``per_queue`` poison messages into each queue (name -> a routing key it binds);
-    returns their message ids (``chaos-poison-<queue>-<n>``)."""
-    ids = []
-    connection = await aio_pika.connect(url)
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True)
-        for queue, routing_key in queues.items():
-            for n in range(per_queue):
-                kind = KINDS[n % len(KINDS)]
-                message_id = f"{PREFIX}{queue}-{n}"
-                await channel.default_exchange.publish(
-                    aio_pika.Message(poison_body(kind, routing_key), message_id=message_id,
-                                     content_type=CONTENT_TYPE, headers={"x-chaos-kind": kind},
-                                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                    routing_key=queue, mandatory=True)
-                ids.append(message_id)
+async def inject(url: str, queues: dict[str, str], per_queue: int, patience_s: float = 120.0) -> list[str]:
+    """Publish ``per_queue`` poison messages into each queue (name -> a routing key it binds), with
+    confirms; returns their message ids (``chaos-poison-<queue>-<n>``). A broker that is down
+    (restarting) is waited for: publishing goes on from the first message not confirmed."""
+    todo = [(queue, key, n) for queue, key in queues.items() for n in range(per_queue)]
+    ids: list[str] = []
+    deadline = time.monotonic() + patience_s
+    while len(ids) < len(todo):
+        try:
+            connection = await aio_pika.connect(url)
+            async with connection:
+                channel = await connection.channel(publisher_confirms=True)
+                for queue, routing_key, n in todo[len(ids):]:
+                    kind = KINDS[n % len(KINDS)]
+                    message_id = f"{PREFIX}{queue}-{n}"
+                    await channel.default_exchange.publish(
+                        aio_pika.Message(poison_body(kind, routing_key), message_id=message_id,
+                                         content_type=CONTENT_TYPE, headers={"x-chaos-kind": kind},
+                                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                        routing_key=queue, mandatory=True)
+                    ids.append(message_id)
+        except (ConnectionError, aio_pika.exceptions.AMQPError, aiormq.exceptions.ChannelInvalidStateError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1)
     return ids
 
 

@@ -194,12 +194,14 @@ async def _run(options: ChaosOptions, programme: Any, rabbit_url: str, mongo_url
                 if not drained:
                     error = error or f"not settled {options.drain_timeout_s:.0f} s after the last fault"
                 verdict = checks.Verdict()
-                checks.cards_and_certificates(verdict, runner.state.facts, tap)
+                eligible = await checks.eligible_students(mongo[databases["enrollment"]])
+                checks.cards_and_certificates(verdict, eligible, tap)
+                verdict.lost["students refused at the desk"] = len(runner.state.refusals)
                 await checks.notifications(verdict, stack, mongo[databases["notifications"]], tap)
                 await checks.health(verdict, stack)
                 await checks.bus_and_outboxes(verdict, stack, mongo, databases, rabbit_url, topology,
                                               injector.log.poison_ids)
-            details = {"eligible": sum(1 for f in runner.state.facts.values() if f.card_requested),
+            details = {"eligible": len(eligible),
                        "target": len(runner.state.facts), "requests_retried": patient.retried,
                        "refusals": len(runner.state.refusals), "wall_s": round(time.monotonic() - begun, 1),
                        "database": mongo_kind, "failed_starts": stack.failed_starts}

@@ -74,11 +74,9 @@ def _event(routing_key: str, event_id: str, **data: object) -> dict:
 
 def test_cards_and_certificates_count_the_missing_and_the_doubled_by_event_id() -> None:
     from programme.chaos.checks import Verdict, cards_and_certificates
-    from programme.report import StudentFacts
     from shared.testing import EventTap
 
-    facts = {sid: StudentFacts(student_id=sid, npsn="20600001", card_requested=sid != "S-5")
-             for sid in ("S-1", "S-2", "S-3", "S-4", "S-5")}
+    eligible = {"S-1", "S-2", "S-3", "S-4"}
     tap = EventTap(url="", exchange="")
     tap.received += [
         _event("card.printed", "e1", student_id="S-1", job_id="J1", reprint=False),
@@ -90,7 +88,7 @@ def test_cards_and_certificates_count_the_missing_and_the_doubled_by_event_id() 
         _event("card.handed_over", "e6", job_id="J1"), _event("card.handed_over", "e7", job_id="J1"),
     ]
     verdict = Verdict()
-    cards_and_certificates(verdict, facts, tap)
+    cards_and_certificates(verdict, eligible, tap)
     assert verdict.lost == {"students without card or certificate": 1}  # S-4
     assert verdict.duplicates == {"cards printed twice": 1, "certificates issued twice": 0,
                                   "cards handed over twice": 1, "cards for students not eligible": 1}
