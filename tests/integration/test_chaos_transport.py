@@ -17,14 +17,14 @@ TEXT = {"to": "+6281200000001", "text": "uji", "channel": "sms"}
 async def test_a_request_to_a_server_not_yet_listening_goes_through_once_it_is() -> None:
     port = free_port()
     gateway = GatewaySink(port=port)
-    async with httpx.AsyncClient(timeout=5) as http:
-        patient = make_patient(http, patience_s=20)
-        later = asyncio.get_running_loop().call_later(1.0, gateway.start)
-        try:
+    later = asyncio.get_running_loop().call_later(1.0, gateway.start)
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:  # closed before the server stops
+            patient = make_patient(http, patience_s=20)
             response = await http.post(f"http://127.0.0.1:{port}/messages", json=TEXT)
-        finally:
-            later.cancel()
-            gateway.stop()
+    finally:
+        later.cancel()
+        gateway.stop()
     assert response.status_code == 202
     assert patient.retried >= 1 and len(gateway.messages) == 1
 
