@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from contextlib import AsyncExitStack
 from urllib.parse import urlsplit
 
 import aio_pika
@@ -12,6 +13,11 @@ import pytest
 from aiormq.exceptions import ChannelAccessRefused
 from typer.testing import CliRunner
 
+from services.dashboard.settings import DashboardSettings
+from services.enrollment.settings import EnrollmentSettings
+from services.notifications.settings import NotificationsSettings
+from services.printing.settings import PrintingSettings
+from services.scheduling.settings import SchedulingSettings
 from shared.bus.broker_admin import BrokerAdmin
 from shared.bus.definitions import SERVICES
 from shared.bus.topology import Topology
@@ -181,3 +187,28 @@ def test_jemput_broker_setup_creates_the_users_on_an_existing_broker(rabbit_url,
         asyncio.run(check())
     finally:
         asyncio.run(clean())
+
+
+async def test_every_service_starts_as_its_own_user(rabbit_url, namespace, settings_for, tmp_path):
+    """Each service's start-up declarations (its queues, bindings and DLQs, passive exchanges, its
+    publishers and subscribers) fit its user's permissions. The topology is the broker setup's:
+    an event published before any service started waits in its consumers' queues, and each
+    consumer, once up, dead-letters it (an empty body is poison) through the DLX it may write."""
+    classes = {"enrollment": EnrollmentSettings, "printing": PrintingSettings,
+                     "notifications": NotificationsSettings, "dashboard": DashboardSettings,
+                     "scheduling": SchedulingSettings}
+    async with least_privilege_broker(rabbit_url, namespace) as broker, AsyncExitStack() as stack:
+        topology = broker.plan.topology
+        async with await broker.connect("enrollment") as connection:
+            channel = await connection.channel(publisher_confirms=True)
+            events = await channel.get_exchange(topology.exchange_name("events"), ensure=False)
+            await events.publish(aio_pika.Message(b"{}"), routing_key="roster.verified", mandatory=True)
+        waiting = [topology.queue_name(s) for s in ("scheduling", "dashboard")]
+        assert [await queue_depth(broker.url("dashboard"), q) for q in waiting] == [1, 1]
+        for service in SERVICES:
+            settings = settings_for(service, classes[service], RABBITMQ_URL=broker.url(service),
+                                    JEMPUT_BUS_DECLARE="own", PRINTING_SPOOL_DIR=tmp_path)
+            running = await stack.enter_async_context(running_service(service, settings))
+            assert await running.runtime.readiness() == {"broker": True, "database": True}, service
+        for queue in waiting:
+            await eventually(lambda queue=queue: _depth_is(broker.url("dashboard"), topology.dlq_name(queue), 1))
