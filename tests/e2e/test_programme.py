@@ -81,7 +81,9 @@ async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp
     scanner = LeakScanner(names=[n for s in programme.students for n in (s.name, s.guardian_name)],
                           phones=[p for s in programme.students for p in (s.phone, s.guardian_phone)])
     leaks = scanner.files(tmp_path / "logs") + scanner.messages("jemput.events", [m["body"] for m in tap.received])
-    leaks += [leak for dlq, messages in dead.items() for leak in scanner.messages(dlq, [m.body for m in messages])]
+    for dlq, messages in dead.items():  # bodies as they arrived, and the reasons consumers wrote
+        leaks += scanner.messages(dlq, [m.body for m in messages])
+        leaks += scanner.messages(f"{dlq} headers", [dict(m.headers or {}) for m in messages])
     assert [str(leak) for leak in leaks] == []
     assert len(list((tmp_path / "logs").rglob("*.log"))) >= 4 and len(tap.received) > 300  # it did scan a run
     assert {dlq: len(messages) for dlq, messages in dead.items() if messages} == {}
