@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     retry_base_s: float = Field(0.2, alias="JEMPUT_RETRY_BASE_S", ge=0)
     retry_max_s: float = Field(10.0, alias="JEMPUT_RETRY_MAX_S", ge=0)
     relay_sweep_s: float = Field(5.0, alias="JEMPUT_RELAY_SWEEP_S", gt=0)
+    outage_retry_s: float = Field(
+        60.0, alias="JEMPUT_OUTAGE_RETRY_S", ge=0, le=3600,
+        description="how long a handler retries in place while its database is unreachable, before the message is retried from its queue",
+    )
     http_concurrency: int = Field(
         32, alias="JEMPUT_HTTP_CONCURRENCY", ge=1, le=10_000,
         description="API requests handled at once; more wait, unread, for a free slot",

@@ -7,6 +7,8 @@
   ``requeue=True``. On a quorum queue that counts towards ``x-delivery-limit`` (RabbitMQ 3.10 up
   to 4.x; ``nack`` stops counting from 4.3 on, hence ``reject``), so a message that keeps failing
   is dead-lettered by the broker to the same DLQ after the limit.
+- A database that cannot be reached is retried in place first (``through_database_outages``),
+  without spending the message's delivery limit.
 - Success acknowledges. Handlers must be idempotent (see ``shared.store.effects``): delivery is
   at least once.
 """
@@ -24,6 +26,7 @@ from faststream import AckPolicy
 from faststream.params import NoCast
 from faststream.rabbit import Channel, RabbitMessage
 from pydantic import BaseModel, ValidationError
+from pymongo.errors import ConnectionFailure
 
 from shared.bus.errors import PoisonMessage
 from shared.bus.topology import SUBSCRIPTIONS, Topology, exchange_of
@@ -123,7 +126,7 @@ class Consumer:
                 raise PoisonMessage(f"{self.service} has no handler for {event.type}")
             if exchange_of(event.routing_key) == "restricted" and raw.exchange != runtime.topology.exchange_name("restricted"):
                 raise PoisonMessage(f"{event.type} arrived from {raw.exchange!r}, not the restricted exchange")
-            await handler(event, data, runtime)
+            await through_database_outages(lambda: handler(event, data, runtime), runtime, queue_name, raw.message_id)
         except PoisonMessage as poison:
             await dead_letter(runtime, raw, queue_name, poison.reason)
             await message.ack()
@@ -142,6 +145,31 @@ class Consumer:
         else:
             await message.ack()
             runtime.metrics.consumed.labels(queue=queue_name, type=event.type).inc()
+
+
+async def through_database_outages(call: Callable[[], Awaitable[None]], runtime: Runtime, queue_name: str,
+                                   message_id: str | None) -> None:
+    """Run a handler; while its database is unreachable (a failover, a restart, a server too busy
+    to keep its connections under a burst) retry it in place with back-off, for up to
+    ``JEMPUT_OUTAGE_RETRY_S``, keeping the delivery. Such a failure says nothing about the message,
+    so it should not spend the message's delivery limit: with only the prefetch's worth held here
+    the rest of a burst waits in the queue instead of reaching the DLQ. A shutdown stops the
+    waiting (the message then goes back to its queue)."""
+    waited, attempt = 0.0, 0
+    while True:
+        try:
+            return await call()
+        except ConnectionFailure as error:
+            attempt += 1
+            delay = backoff(attempt, runtime.settings.retry_base_s, runtime.settings.retry_max_s)
+            if runtime.draining or waited + delay > runtime.settings.outage_retry_s:
+                raise
+            runtime.metrics.retries.labels(queue=queue_name).inc()
+            log.warning("database unreachable; retrying in place", exc_info=error,
+                        extra={"queue": queue_name, "attempt": attempt, "retry_in_s": round(delay, 3),
+                               "message_id": message_id})
+            await asyncio.sleep(delay)
+            waited += delay
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:

@@ -1,6 +1,7 @@
 """Bounds that keep a burst from growing a service's memory (bench/backpressure.py measures it):
 API requests in flight, the outbox relay's batches. The consumers' prefetch is shown in
-test_graceful_shutdown.py (only JEMPUT_PREFETCH handlers run while more messages wait)."""
+test_graceful_shutdown.py (only JEMPUT_PREFETCH handlers run while more messages wait). And a
+burst that makes the database drop connections waits instead of filling the DLQ."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import asyncio
 import httpx
 from fastapi import FastAPI
 
+from pymongo.errors import AutoReconnect
+
+from shared.bus import Consumer
 from shared.service import ServiceDefinition
 from shared.store import outbox_insert
-from shared.testing import EventTap, running_service
+from shared.testing import EventTap, get_messages, queue_depth, running_service
 
-from .helpers import eventually, visit_event
+from .helpers import card_requested, eventually, publish_event, visit_event
 
 
 async def test_api_requests_beyond_the_limit_wait_for_a_slot_while_health_answers(settings_for):
@@ -66,3 +70,48 @@ async def test_the_relay_publishes_in_bounded_batches_and_the_shutdown_drain_tak
             assert await rt.relay.pending() == 0
             await tap.wait_for("visit.scheduled", count=25)
         assert sorted(m["message_id"] for m in tap.received) == sorted(e.id for e in events)
+
+
+def printing_with_a_database_that_drops(drops: int | None, attempts: list[str]) -> ServiceDefinition:
+    """card.requested handled against a database that drops the connection ``drops`` times (None: always)."""
+    consumer = Consumer("printing")
+
+    @consumer.on("card.requested")
+    async def on_card_requested(event, data, rt) -> None:
+        attempts.append(event.id)
+        if drops is None or len(attempts) <= drops:
+            raise AutoReconnect("127.0.0.1:27017: connection closed")
+        await rt.db["card_requests"].insert_one({"_id": event.id})
+
+    return ServiceDefinition(name="printing", consumer=consumer)
+
+
+async def test_a_database_dropping_connections_is_waited_out_without_spending_the_delivery_limit(
+        settings_for, rabbit_url, topology):
+    attempts: list[str] = []
+    settings = settings_for("printing", JEMPUT_DELIVERY_LIMIT=1, JEMPUT_RETRY_MAX_S=0.1)
+    async with running_service(printing_with_a_database_that_drops(6, attempts), settings) as printing:
+        event = card_requested()
+        await publish_event(rabbit_url, topology.exchange_name("restricted"), event)
+        await eventually(lambda: printing.runtime.db["card_requests"].find_one({"_id": event.id}))
+    assert attempts == [event.id] * 7  # six drops and the success, all in the one delivery
+    dlq = topology.dlq_name(topology.queue_name("printing", "restricted"))
+    assert await queue_depth(rabbit_url, dlq) == 0
+
+
+async def test_a_database_still_unreachable_after_the_outage_retry_falls_back_to_the_delivery_limit(
+        settings_for, rabbit_url, topology):
+    attempts: list[str] = []
+    settings = settings_for("printing", JEMPUT_DELIVERY_LIMIT=1, JEMPUT_OUTAGE_RETRY_S=0.3, JEMPUT_RETRY_MAX_S=0.1)
+    async with running_service(printing_with_a_database_that_drops(None, attempts), settings):
+        event = card_requested()
+        await publish_event(rabbit_url, topology.exchange_name("restricted"), event)
+        dlq = topology.dlq_name(topology.queue_name("printing", "restricted"))
+
+        async def dead_lettered() -> bool:
+            return await queue_depth(rabbit_url, dlq) == 1
+
+        await eventually(dead_lettered, timeout=30)
+    [dead] = await get_messages(rabbit_url, dlq)
+    assert dead.headers["x-first-death-reason"] == "delivery_limit"
+    assert len(attempts) > 2  # retried in place within each delivery before giving the message back
