@@ -18,6 +18,7 @@ from rich.console import Console
 from shared.bus.broker_admin import BrokerAdmin, BrokerAdminError
 from shared.bus.definitions import SERVICES, BrokerPlan, definitions
 from shared.bus.topology import Topology
+from shared.settings import ServiceSettings
 
 broker_app = typer.Typer(help="Broker users, permissions and topology (docs/security.md).", no_args_is_help=True)
 out = Console()
@@ -49,11 +50,18 @@ def plan_from_env(vhost: str, user_prefix: str, *, with_admin: bool = False) -> 
         err.print("[red]" + "\n".join(problems) + "[/red]")
         raise typer.Exit(2)
     return BrokerPlan(
-        Topology(os.environ.get("JEMPUT_NAMESPACE", "jemput")),
+        topology_from_env(),
         {s: os.environ[password_variable(s)] for s in SERVICES},
         vhost=vhost, user_prefix=user_prefix,
         observer_password=os.environ.get("RABBITMQ_OBSERVER_PASSWORD") or None, admin=admin,
     )
+
+
+def topology_from_env() -> Topology:
+    """The topology the services will declare: the same namespace and queue arguments (delivery
+    limit) from the same variables, or a service's own declaration would not match the setup's."""
+    settings = ServiceSettings()
+    return Topology(settings.namespace, settings.delivery_limit, "own")
 
 
 @broker_app.command("definitions")
@@ -109,7 +117,7 @@ def setup(
 @broker_app.command("permissions")
 def permissions(user_prefix: PrefixOpt = "jemput-") -> None:
     """Show every service user's permissions (generated from the catalogue and SUBSCRIPTIONS)."""
-    plan = BrokerPlan(Topology(os.environ.get("JEMPUT_NAMESPACE", "jemput")), {s: "x" * 12 for s in SERVICES},
+    plan = BrokerPlan(topology_from_env(), {s: "x" * 12 for s in SERVICES},
                       user_prefix=user_prefix, observer_password="x" * 12)
     for grant in plan.grants():
         typer.echo(f"{grant.user}\n  configure  {grant.configure}\n  write      {grant.write}\n  read       {grant.read}")

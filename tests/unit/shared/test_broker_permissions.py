@@ -97,11 +97,14 @@ def test_cli_definitions_reads_passwords_from_the_environment(tmp_path, monkeypa
         monkeypatch.setenv(f"RABBITMQ_{service.upper()}_PASSWORD", password)
     monkeypatch.setenv("RABBITMQ_USER", "jemput")
     monkeypatch.setenv("RABBITMQ_PASSWORD", "admin-password-1")
+    monkeypatch.setenv("JEMPUT_DELIVERY_LIMIT", "7")  # the services' queues are declared with it
     target = tmp_path / "defs" / "definitions.json"
     result = CliRunner().invoke(cli, ["broker", "definitions", "--with-admin", "--out", str(target)])
     assert result.exit_code == 0, result.output
     doc = json.loads(target.read_text())
     assert {u["name"] for u in doc["users"]} == {f"jemput-{s}" for s in SERVICES} | {"jemput"}
+    [printing] = [q for q in doc["queues"] if q["name"] == "jemput.printing.restricted"]
+    assert printing["arguments"]["x-delivery-limit"] == 7
 
     monkeypatch.delenv("RABBITMQ_PRINTING_PASSWORD")
     monkeypatch.setenv("RABBITMQ_DASHBOARD_PASSWORD", "short")
