@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from programme.chaos.run import ChaosOptions, run_async
 from programme.chaos.show import lines
 from programme.chaos.stack import CHAOS_SERVICES
@@ -16,6 +18,8 @@ from programme.chaos.stack import CHAOS_SERVICES
 log = logging.getLogger("test.chaos")
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # about 3 minutes; more on a busy machine
 async def test_the_programme_keeps_its_promises_through_every_fault(rabbit_url: str) -> None:
     result = await run_async(ChaosOptions(schools=1, students=60, seed=11, window_s=30, outage_s=3,
                                           poison_per_queue=50, say=log.info))
