@@ -38,6 +38,7 @@ import uvicorn
 log = logging.getLogger("jemput.shutdown")
 
 WATCHDOG_GRACE_S = 5.0
+SETTLE_S = 0.25  # no handler running for this long after the consumers are cancelled: all done
 WATCHDOG_EXIT = 70
 
 
@@ -74,20 +75,23 @@ async def stop_consuming(subscribers: Iterable[Any], timeout: float) -> bool:
             with contextlib.suppress(Exception):  # a closed channel delivers nothing anyway
                 await queue.cancel(tag)
             sub._consumer_tag = None
-    await asyncio.sleep(0.05)  # deliveries received before cancel-ok start their handlers
     finished = True
     try:
         async with asyncio.timeout(timeout):
-            while any(not sub.lock.empty for sub in subscribers):
+            # deliveries received before cancel-ok start their handlers a little later (the
+            # subscribers keep running meanwhile, so none is dropped): idle for a while means done
+            idle_since = None
+            while idle_since is None or time.monotonic() - idle_since < SETTLE_S:
+                if any(not sub.lock.empty for sub in subscribers):
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = time.monotonic()
                 await asyncio.sleep(0.02)
     except TimeoutError:
         finished = False
         log.error("handlers still running at the shutdown bound; their messages return to the queue",
                   extra={"in_flight": sum(sub.lock.qsize for sub in subscribers)})
-    for sub in subscribers:
-        with contextlib.suppress(Exception):
-            await sub.stop()  # nothing in flight any more: returns at once
-    return finished
+    return finished  # FastStream stops the subscribers themselves when the broker stops
 
 
 class GracefulServer(uvicorn.Server):
