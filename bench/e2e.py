@@ -8,8 +8,9 @@ prepared beforehand: roster, plan, stock, check-ins and consents).
 Two runs on two sets of prepared students, in the same process:
 1. at a fixed arrival rate (``--rate``, default 20 captures a second, open loop): latency per
    student from the capture request to the "card ready" SMS reaching the gateway → p50, p95;
-   database commands (all services' databases) and broker messages (both exchanges, one per
-   publish) in that run, divided by the students;
+   database commands (all services' databases, their periodic passes at their defaults included
+   for as long as the run lasts) and broker messages (both exchanges, one per publish) in that
+   run, divided by the students;
 2. at full speed (``--concurrency`` captures in flight): students per second, first capture to
    last SMS.
 
@@ -18,6 +19,28 @@ Two runs on two sets of prepared students, in the same process:
 Last line: {"students_per_s": …, "p50_ms": …, "p95_ms": …, "db_ops_per_student": …,
 "messages_per_student": …}. Targets: ≤ 15 database operations and ≤ 8 messages per student;
 p95 ≤ 500 ms at 20 students/s.
+
+Messages: 6 a student (student.recorded, student.print_ready, card.requested, card.printed and a
+notification.sent for each of the two texts), 8 for a minor, whose guardian gets both texts too.
+
+Database commands, one student at a time with the periodic passes out of the way
+(tests/e2e/test_pipeline_counts.py holds these; in a run, batching saves some and the periodic
+passes add some):
+- enrollment 7: capture (read, guarded write, outbox pull); submission to the central registry
+  (claim, the empty claim that ends the pass, the answer's write, outbox pull);
+- printing 15: the request (job insert, intake record); the print pass (units with ready jobs,
+  leftover stock movements, the unit's stock, ready jobs, the job); the blank taken (stock read
+  and write); job started and job printed (two writes); the blank issued (stock read and write,
+  movement done); outbox pull;
+- notifications 18, 28 for a minor: per event (student.recorded, card.printed) the contact, the
+  school's name and the delivery insert; per dispatch pass a claim and the empty claim that ends
+  it; per text the contact again (opt-outs are checked when sending), the recipient's recent sends
+  (rate limit), the outcome's write and the outbox pull.
+That is 40 (50 for a minor), from 55 (67) before the waste was taken out: reads of a document
+just written or just claimed, read-backs of events just written, empty passes, lost wake-ups.
+Reaching 15 would take another design, not less waste: each step is a guarded single-document
+write whose events are pulled from its outbox once published, the blank stock is a ledger of its
+own, and each text is a delivery of its own.
 """
 
 from __future__ import annotations

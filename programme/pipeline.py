@@ -5,9 +5,10 @@ monitoring sees each of their database commands: scheduling, enrollment, printin
 notifications under uvicorn on free ports (``shared.testing.running_service``) with the
 settings the demo's stack gives them, the central-registry simulator answering at once (no
 latency, no failures or duplicates: the figures are Jemput's, not the registry's), and the local
-SMTP server and SMS gateway. The periodic safety-net passes (outbox sweep, submission sweep,
-print poll, dispatch tick) are set far apart, so the work counted is the work the students
-cause: every step is woken by the one before it.
+SMTP server and SMS gateway. The periodic passes (outbox sweep, submission sweep, print poll,
+dispatch tick) keep the services' defaults, and what they do while a run lasts is counted with
+it; ``periodic=FAR_APART`` moves them out of the way, so that what is counted is only the work
+the students cause (every step is woken by the one before it; a retry, though, waits for them).
 
 Preparation, outside what is measured, goes through the services' APIs with the demo's runner:
 one school, the mobile units and their blank stock, the roster, the plan; then each student is
@@ -44,8 +45,12 @@ from shared.bus.topology import Topology
 from shared.testing import definition_of, running_service
 
 SERVICES = ("scheduling", "enrollment", "printing", "notifications")
-SAFETY_NET_S = "600"  # the periodic passes: out of the way of what is measured
+PERIODIC = ("JEMPUT_RELAY_SWEEP_S", "JEMPUT_SUBMIT_SWEEP_S", "JEMPUT_PRINT_SWEEP_S", "PRINTING_POLL_S",
+            "NOTIFY_DISPATCH_INTERVAL_S")  # the services' periodic passes
+FAR_APART = dict.fromkeys(PERIODIC, "600")
 PREPARE_CONCURRENCY = 8
+STEPS = ("student.recorded", "student.print_ready", "card.requested", "card.printed",
+         "notification.sent(card.printed)")  # the way of a student, as the bus shows it
 
 
 def client(stack: Stack, base_url: str = "") -> httpx.AsyncClient:
@@ -217,8 +222,20 @@ class Pipeline:
                 return {sid: self.arrivals.at[ref] for sid, ref in reference.items()}
             if time.monotonic() > deadline:
                 raise PipelineError(f"{len(reference)} of {len(ids)} 'card ready' texts sent after "
-                                    f"{timeout:.0f} s")
+                                    f"{timeout:.0f} s; {self._where(ids - set(reference), mark)}")
             await asyncio.sleep(0.02)
+
+
+    def _where(self, ids: set[str], mark: tuple[int, int]) -> str:
+        """How far the students without their text got: the first step of the way not seen."""
+        seen: dict[str, set[str]] = {sid: set() for sid in ids}
+        for m in self.bus.events.received[mark[0]:] + self.bus.restricted.received[mark[1]:]:
+            data = m["body"]["data"]
+            sid = data.get("student_id") or data.get("recipient_ref")
+            if sid in seen:
+                seen[sid].add(m["routing_key"] + (f"({data['cause_type']})" if "cause_type" in data else ""))
+        missing = Counter(next((step for step in STEPS if step not in got), "?") for got in seen.values())
+        return "no " + ", no ".join(f"{step} for {n}" for step, n in missing.most_common())
 
 
 def _age(birth: dt.date, on: dt.date) -> int:
@@ -226,16 +243,16 @@ def _age(birth: dt.date, on: dt.date) -> int:
 
 
 @contextlib.asynccontextmanager
-async def running_pipeline(rabbit_url: str, mongo_url: str, workdir: Path, *,
-                           namespace: str | None = None, seed: int = 2026) -> AsyncIterator[Pipeline]:
-    """The four services, the registry simulator and the sinks, up in this process."""
+async def running_pipeline(rabbit_url: str, mongo_url: str, workdir: Path, *, namespace: str | None = None,
+                           seed: int = 2026, periodic: dict[str, str] | None = None) -> AsyncIterator[Pipeline]:
+    """The four services, the registry simulator and the sinks, up in this process; their
+    periodic passes at ``periodic`` (seconds by setting), else at the services' defaults."""
     command_counter()  # registered before any service's client exists
     ns = namespace or f"e2e{uuid.uuid4().hex[:8]}"
 
     def base_env(name: str) -> dict[str, str]:
         return {"RABBITMQ_URL": rabbit_url, "MONGODB_URL": mongo_url, "JEMPUT_SERVICE": name,
-                "JEMPUT_NAMESPACE": ns, "JEMPUT_DATABASE": f"{ns}_{name}", "HTTP_PORT": "0",
-                "JEMPUT_RELAY_SWEEP_S": SAFETY_NET_S}
+                "JEMPUT_NAMESPACE": ns, "JEMPUT_DATABASE": f"{ns}_{name}", "HTTP_PORT": "0"}
 
     stack = Stack(base_env=base_env, workdir=workdir,
                   registry=RegistryBehaviour(latency_s=0, jitter_s=0, duplicate_rate=0, failed_rate=0, seed=seed))
@@ -246,8 +263,7 @@ async def running_pipeline(rabbit_url: str, mongo_url: str, workdir: Path, *,
         stack.smtp = exits.enter_context(SmtpSink())
         stack.gateway = exits.enter_context(GatewaySink())
         for name in SERVICES:
-            env = stack.env(name) | {"JEMPUT_SUBMIT_SWEEP_S": SAFETY_NET_S, "JEMPUT_PRINT_SWEEP_S": SAFETY_NET_S,
-                                     "PRINTING_POLL_S": SAFETY_NET_S, "NOTIFY_DISPATCH_INTERVAL_S": SAFETY_NET_S}
+            env = {k: v for k, v in stack.env(name).items() if k not in PERIODIC} | (periodic or {})
             settings = definition_of(name).settings_class(**env)
             stack.procs[name] = await exits.enter_async_context(running_service(name, settings))  # type: ignore[assignment]
         bus = await exits.enter_async_context(watching(rabbit_url, Topology(ns)))
