@@ -1,7 +1,7 @@
 """Benchmark: a burst of recordings absorbed with bounded memory in every service (issue 8).
 
 A day's offline captures synced at once. Every service runs as its own process
-(``python -m services.<name>``, as in its container; programme/stack.py plus the dashboard) on
+(``python -m services.<name>``, as in its container; programme/stack.py) on
 the real broker; the bench samples each process's resident memory (``/proc/<pid>/status``
 VmRSS) and the depth of every Jemput queue every half second, from before a burst (the
 baseline) until the burst has drained.
@@ -52,7 +52,7 @@ from shared import infra  # noqa: E402
 from shared.bus.topology import Topology  # noqa: E402
 from shared.events import models as ev  # noqa: E402
 from shared.events import new_event  # noqa: E402
-from shared.testing import EventTap, delete_topology, service_processes  # noqa: E402
+from shared.testing import EventTap, delete_topology  # noqa: E402
 
 SAMPLE_S = 0.5
 DRAIN_LIMIT_S = 3600
@@ -82,16 +82,23 @@ class Sampler:
         return {name: round(rss_mb(pid), 1) for name, pid in self.pids.items()}
 
     async def run(self, stop: asyncio.Event) -> None:
-        connection = await aio_pika.connect_robust(self.rabbit_url)
-        async with connection:
-            while not stop.is_set():
-                try:  # a fresh channel each time: a passive declare of a missing queue closes it
-                    async with connection.channel() as channel:
+        """Sample until ``stop``; a broker restart skips samples, never stalls the sampling."""
+        connection = None
+        while not stop.is_set():
+            try:
+                async with asyncio.timeout(5):
+                    if connection is None or connection.is_closed:
+                        connection = await aio_pika.connect(self.rabbit_url)
+                    async with connection.channel() as channel:  # fresh: a failed declare closes it
                         await self.sample(channel)
-                except (aio_pika.exceptions.AMQPException, ConnectionError) as error:
-                    print(f"sample skipped: {error!r}", flush=True)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), SAMPLE_S)
+            except Exception as error:  # noqa: BLE001 — the figures say what was sampled
+                print(f"sample skipped: {error!r}", flush=True)
+                connection = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), SAMPLE_S)
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     async def sample(self, channel: aio_pika.abc.AbstractChannel) -> None:
         for name, pid in self.pids.items():
@@ -248,10 +255,8 @@ async def main(args: argparse.Namespace) -> dict:
                              start=dt.date.today() - dt.timedelta(days=400))
         programme.start = dt.date.today() + dt.timedelta(days=14)
         try:
-            async with running_stack(stack), service_processes(
-                    {"dashboard": stack.env("dashboard")}, log_dir=workdir / "logs") as dash, \
-                    EventTap(rabbit_url, topology.exchange_name("events")) as tap:
-                pids = {name: p.process.pid for name, p in stack.procs.items()} | {"dashboard": dash["dashboard"].process.pid}
+            async with running_stack(stack) as stack, EventTap(rabbit_url, topology.exchange_name("events")) as tap:
+                pids = {name: p.process.pid for name, p in stack.procs.items()}
                 sampler = Sampler(pids, rabbit_url, topology.all_queues(),
                                   [topology.dlq_name(q) for q in topology.all_queues()])
                 from pymongo import AsyncMongoClient
