@@ -21,7 +21,8 @@ from pymongo import AsyncMongoClient
 from shared import infra
 from shared.bus.topology import Topology
 from shared.settings import ServiceSettings
-from shared.testing import TEST_AUTH_KEYS, delete_topology
+from shared.asyncapi import SERVICES
+from shared.testing import TEST_AUTH_KEYS, definition_of, delete_topology
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +101,10 @@ def env_for(namespace: str, rabbit_url: str, mongo_url: str) -> Callable[..., di
 
 @pytest.fixture
 def settings_for(env_for: Callable[..., dict[str, str]]) -> Callable[..., ServiceSettings]:
-    def make(service: str, settings_class: type[ServiceSettings] = ServiceSettings, **overrides: object) -> ServiceSettings:
+    def make(service: str, settings_class: type[ServiceSettings] | None = None, **overrides: object) -> ServiceSettings:
+        """The service's own settings class unless told otherwise (its own variables are kept)."""
+        if settings_class is None:
+            settings_class = definition_of(service).settings_class if service in SERVICES else ServiceSettings
         return settings_class(**env_for(service, **overrides))
 
     return make
