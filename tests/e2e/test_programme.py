@@ -1,4 +1,4 @@
-"""A reduced Kabupaten Tangerang programme (5 schools, 300 students) through all four services,
+"""A reduced Kabupaten Tangerang programme (5 schools, 300 students) through every service,
 as processes, on the real broker and database, with the central-registry simulator and the
 local SMTP server and SMS gateway: the demo's runner, checked from the outside."""
 
@@ -8,10 +8,12 @@ import datetime as dt
 from collections import Counter
 
 
+from programme.crosscheck import dashboard_disagreements
 from programme.leaks import LeakScanner
 from programme.runner import Options, Runner
 from programme.stack import RegistryBehaviour, Stack, running_stack
 from programme.synthetic import generate
+from shared.auth import Role
 from shared.testing import EventTap, get_messages
 
 
@@ -45,6 +47,8 @@ async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp
         assert sum(d["retaken"] for d in outcome.days) > 0 and sum(d["exceptions"] for d in outcome.days) > 0
         assert outcome.registry["outcomes"].get("duplicate", 0) > 0
         assert report.disagreements == [], report.disagreements
+        async with stack.client("dashboard", Role.OPERATOR, timeout=10) as dashboard:  # public events only
+            assert await dashboard_disagreements(dashboard, report) == []
 
         # every eligible present student: exactly one printed card, or one certificate
         printed = Counter(e["data"]["student_id"] for e in distinct(tap, "card.printed") if not e["data"]["reprint"])
