@@ -115,7 +115,8 @@ class Runner:
             if response.status_code in ok:
                 return response
             if response.status_code in (409, 503) and "retry" in response.text.lower() and attempt < 4:
-                await asyncio.sleep(0.2 * (attempt + 1))  # a concurrent change: read again and retry
+                # a concurrent change (read again and retry) or a database away for a moment
+                await asyncio.sleep(float(response.headers.get("Retry-After", 0)) or 0.2 * (attempt + 1))
                 continue
             raise ProgrammeError(f"{service} {method} {path.split('?')[0]}: HTTP {response.status_code} "
                                  f"{response.text[:300]}")

@@ -36,7 +36,7 @@ from shared.settings import ServiceSettings
 from shared.shutdown import Deadline, GracefulServer, stop_consuming
 from shared.store.mongo import create_indexes, make_client
 from shared.store.outbox import OutboxRelay, outbox_indexes
-from shared.web import ServiceApp, health_routes
+from shared.web import ServiceApp, health_routes, install_database_unavailable
 
 log = logging.getLogger("jemput.service")
 
@@ -185,6 +185,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
     app.api_slots = asyncio.Semaphore(settings.http_concurrency)
     if app.api is not None:
         install_auth(app.api, settings)  # no signing keys, no service (AuthConfigError)
+        install_database_unavailable(app.api)
     return app
 
 

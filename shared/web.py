@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pymongo.errors import ConnectionFailure
 
 if TYPE_CHECKING:
     from shared.service import Runtime
@@ -59,3 +61,17 @@ def health_routes(runtime: Runtime) -> list[tuple[str, Any]]:
                             headers={"content-type": CONTENT_TYPE_LATEST})
 
     return [("/healthz", healthz), ("/readyz", readyz), ("/metrics", metrics)]
+
+
+DATABASE_UNREACHABLE = "the service's database is unreachable for the moment; nothing was lost, retry shortly"
+
+
+def install_database_unavailable(api: FastAPI, retry_after_s: int = 2) -> None:
+    """A request that meets an unreachable database (connection refused, dropped or cancelled)
+    gets 503 with Retry-After, which a desk or a client retries, not a bare 500."""
+
+    async def unavailable(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": DATABASE_UNREACHABLE}, status_code=503,
+                            headers={"Retry-After": str(retry_after_s)})
+
+    api.add_exception_handler(ConnectionFailure, unavailable)

@@ -7,7 +7,8 @@ import httpx
 import pytest
 
 from shared.infra import MongoStandin
-from shared.testing import running_service
+from shared.auth import Role
+from shared.testing import running_service, token_headers
 
 from .helpers import eventually
 
@@ -43,6 +44,10 @@ async def test_readiness_fails_when_the_database_goes_away(settings_for):
 
                 await eventually(not_ready, timeout=20)
                 assert (await http.get("/healthz")).status_code == 200  # alive, just not ready
+                # the operators' API says "retry shortly", not a bare 500
+                refused = await http.get("/students/ST-0000", headers=token_headers(Role.OPERATOR))
+                assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
+                assert "retry" in refused.json()["detail"]
     finally:
         standin.stop()
 
