@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,18 +29,24 @@ def serve(name: Annotated[str, typer.Argument(help="scheduling | enrollment | pr
     run(definition_of(name))
 
 
+def regenerate(doc: Any, command: str, check: bool) -> None:
+    """Rewrite a generated document (``doc.write()``), or with ``check`` fail when it drifted."""
+    name = doc.DOC_PATH.relative_to(doc.DOC_PATH.parent.parent)
+    if not check:
+        console.print(f"wrote {doc.write()}")
+    elif doc.drift():
+        console.print(f"[red]{name} differs from the code: run `jemput {command}`[/red]")
+        raise typer.Exit(1)
+    else:
+        console.print(f"{name} is up to date")
+
+
 @cli.command()
 def asyncapi(check: Annotated[bool, typer.Option("--check", help="fail if docs/asyncapi.yaml is out of date")] = False) -> None:
     """Regenerate docs/asyncapi.yaml from the services' FastStream apps."""
     from shared import asyncapi as doc
 
-    if check:
-        if doc.drift():
-            console.print("[red]docs/asyncapi.yaml differs from the code: run `jemput asyncapi`[/red]")
-            raise typer.Exit(1)
-        console.print("docs/asyncapi.yaml is up to date")
-        return
-    console.print(f"wrote {doc.write()}")
+    regenerate(doc, "asyncapi", check)
 
 
 @cli.command("config-reference")
@@ -48,13 +54,7 @@ def config_reference(check: Annotated[bool, typer.Option("--check", help="fail i
     """Regenerate docs/configuration.md from the services' settings classes."""
     from shared import config_reference as doc
 
-    if check:
-        if doc.drift():
-            console.print("[red]docs/configuration.md differs from the code: run `jemput config-reference`[/red]")
-            raise typer.Exit(1)
-        console.print("docs/configuration.md is up to date")
-        return
-    console.print(f"wrote {doc.write()}")
+    regenerate(doc, "config-reference", check)
 
 
 @cli.command()
