@@ -9,8 +9,10 @@ from typing import Any
 
 import aio_pika
 
+from shared.bus import Consumer
 from shared.events import models as ev
 from shared.events import new_event
+from shared.service import ServiceDefinition
 
 def _synthetic_jpeg() -> str:
     """A real, decodable JPEG of a flat grey square: a photo of nobody."""
@@ -76,3 +78,18 @@ async def eventually(predicate, timeout: float = 15.0, interval: float = 0.05):
 
 def body_of(message) -> dict:
     return json.loads(message.body)
+
+
+def failing_printing(fails: int | None, attempts: list[str], error: Exception) -> ServiceDefinition:
+    """A printing service whose card.requested handler raises ``error`` ``fails`` times (None:
+    always), then records the request; each attempt's event id goes into ``attempts``."""
+    consumer = Consumer("printing")
+
+    @consumer.on("card.requested")
+    async def on_card_requested(event, data, rt) -> None:
+        attempts.append(event.id)
+        if fails is None or len(attempts) <= fails:
+            raise error
+        await rt.db["card_requests"].insert_one({"_id": event.id})
+
+    return ServiceDefinition(name="printing", consumer=consumer)

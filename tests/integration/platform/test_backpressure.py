@@ -12,12 +12,11 @@ from fastapi import FastAPI
 
 from pymongo.errors import AutoReconnect
 
-from shared.bus import Consumer
 from shared.service import ServiceDefinition
 from shared.store import outbox_insert
 from shared.testing import EventTap, get_messages, queue_depth, running_service
 
-from .helpers import card_requested, eventually, publish_event, visit_event
+from .helpers import card_requested, eventually, failing_printing, publish_event, visit_event
 
 
 async def test_api_requests_beyond_the_limit_wait_for_a_slot_while_health_answers(settings_for):
@@ -81,16 +80,7 @@ async def test_the_relay_publishes_in_bounded_batches_and_the_shutdown_drain_tak
 
 def printing_with_a_database_that_drops(drops: int | None, attempts: list[str]) -> ServiceDefinition:
     """card.requested handled against a database that drops the connection ``drops`` times (None: always)."""
-    consumer = Consumer("printing")
-
-    @consumer.on("card.requested")
-    async def on_card_requested(event, data, rt) -> None:
-        attempts.append(event.id)
-        if drops is None or len(attempts) <= drops:
-            raise AutoReconnect("127.0.0.1:27017: connection closed")
-        await rt.db["card_requests"].insert_one({"_id": event.id})
-
-    return ServiceDefinition(name="printing", consumer=consumer)
+    return failing_printing(drops, attempts, AutoReconnect("127.0.0.1:27017: connection closed"))
 
 
 async def test_a_database_dropping_connections_is_waited_out_without_spending_the_delivery_limit(

@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-from shared.bus import REASON_HEADER, Consumer
+from shared.bus import REASON_HEADER
 from shared.service import ServiceDefinition
 from shared.testing import get_messages, queue_depth, running_service
 
-from .helpers import body_of, card_requested, eventually, publish_event, publish_raw, visit_event
+from .helpers import (body_of, card_requested, eventually, failing_printing, publish_event, publish_raw,
+                      visit_event)
 
 
 async def test_poison_lands_in_the_dlq_with_its_reason_and_the_next_message_is_processed(settings_for, rabbit_url, topology):
@@ -50,16 +51,7 @@ async def _depth_is(url: str, queue: str, n: int) -> bool:
 
 def flaky_printing(fail_times: int | None, attempts: list[str]) -> ServiceDefinition:
     """A printing service whose card.requested handler fails ``fail_times`` times (None: always)."""
-    consumer = Consumer("printing")
-
-    @consumer.on("card.requested")
-    async def on_card_requested(event, data, rt) -> None:
-        attempts.append(event.id)
-        if fail_times is None or len(attempts) <= fail_times:
-            raise ConnectionError("printer offline")
-        await rt.db["card_requests"].insert_one({"_id": event.id})
-
-    return ServiceDefinition(name="printing", consumer=consumer)
+    return failing_printing(fail_times, attempts, ConnectionError("printer offline"))
 
 
 async def test_a_transient_failure_is_retried_until_it_succeeds(settings_for, rabbit_url, topology):
