@@ -31,12 +31,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import random
 import sys
 import tempfile
 import time
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +42,7 @@ import aio_pika
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from programme.biometrics import card_details, payload  # noqa: E402
+from programme.pipeline import check_in_all, open_desk  # noqa: E402
 from programme.runner import UNITS, Runner  # noqa: E402
 from programme.stack import Stack, running_stack  # noqa: E402
 from programme.synthetic import generate  # noqa: E402
@@ -181,37 +179,12 @@ async def bus_burst(sampler: Sampler, rabbit_url: str, topology: Topology, dashb
 # --- 2. the desk sync ------------------------------------------------------------------------
 async def prepare(runner: Runner, n: int, seed: int) -> list[tuple[str, dict]]:
     """``n`` students of one school checked in at its visit (a guardian's consent for minors)."""
-    today = dt.date.today()
     school = runner.programme.schools[0]
-    await runner.register_schools()
-    await runner.set_up_units()
-    await runner.import_rosters()
-    plan = await runner.commit_plan()
-    for unit in UNITS:
-        await runner.call("POST", "printing", f"/stock/{unit}/receipts", json={
-            "batch_no": f"BLK-{unit}-{uuid.uuid4().hex[:6]}", "quantity": n + 50, "by": "gudang"})
-    visit = next(v for v in plan["visits"] if v["npsn"] == school.npsn)
+    visit = await open_desk(runner, blanks=n + 50)
     ids = [sid for sid in runner.state.students_of[school.npsn]
            if runner.state.student_by_id[sid].expected == "ready_to_record"][:n]
-    gate = asyncio.Semaphore(8)
-
-    async def check_in(sid: str) -> tuple[str, dict]:
-        student = runner.state.student_by_id[sid]
-        async with gate:
-            await runner.call("POST", "enrollment", f"/students/{sid}/check-ins",
-                              json={"visit_id": visit["visit_id"], "operator_id": "op-sync"})
-            age = today.year - student.birth_date.year - ((today.month, today.day) < (student.birth_date.month, student.birth_date.day))
-            if age < 18:
-                await runner.call("POST", "enrollment", f"/students/{sid}/consents", json={
-                    "guardian_name": student.guardian_name, "relationship": "orang tua", "method": "signed_form",
-                    "reference": f"FORM-{sid[-8:]}", "operator_id": "op-sync",
-                    "given_at": dt.datetime.now(dt.UTC).isoformat()})
-        rng = random.Random(f"{seed}:{sid}")
-        address = f"Kp. Contoh No. {zlib.crc32(sid.encode()) % 90 + 1}, {school.kecamatan}"
-        return sid, {"visit_id": visit["visit_id"], "operator_id": "op-sync",
-                     "card_details": card_details(rng, school.kecamatan, address), "biometrics": payload(rng)}
-
-    return list(await asyncio.gather(*(check_in(sid) for sid in ids)))
+    return await check_in_all(runner, visit, school.kecamatan, ids, seed=seed, operator="op-sync",
+                              today=dt.date.today())
 
 
 async def desk_sync(sampler: Sampler, runner: Runner, tap: EventTap, captures: list[tuple[str, dict]],

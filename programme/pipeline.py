@@ -114,42 +114,18 @@ class Pipeline:
         await runner.http.aclose()
         runner.http = client(self.stack)
         try:
-            await runner.register_schools()
-            await runner.set_up_units()
-            await runner.import_rosters()
-            plan = await runner.commit_plan()
-            for unit in UNITS:
-                await runner.call("POST", "printing", f"/stock/{unit}/receipts", json={
-                    "batch_no": f"BLK-{unit}-{uuid.uuid4().hex[:6]}", "quantity": n + 50, "by": "gudang"})
+            visit = await open_desk(runner, blanks=n + 50)
             school = programme.schools[0]
-            visit = next(v for v in plan["visits"] if v["npsn"] == school.npsn)
             ids = [sid for sid in runner.state.students_of[school.npsn]  # (not the 16-year-old rows)
                    if runner.state.student_by_id[sid].expected == "ready_to_record"]
             if len(ids) != n:
                 raise PipelineError(f"the roster gave {len(ids)} students ready to record, not {n}")
-            gate = asyncio.Semaphore(PREPARE_CONCURRENCY)
-
-            async def check_in(sid: str) -> Prepared:
-                student = runner.state.student_by_id[sid]
-                async with gate:
-                    await runner.call("POST", "enrollment", f"/students/{sid}/check-ins",
-                                      json={"visit_id": visit["visit_id"], "operator_id": "op-bench"})
-                    if _age(student.birth_date, today) < 18:
-                        await runner.call("POST", "enrollment", f"/students/{sid}/consents", json={
-                            "guardian_name": student.guardian_name, "relationship": "orang tua",
-                            "method": "signed_form", "reference": f"FORM-{sid[-8:]}",
-                            "operator_id": "op-bench", "given_at": dt.datetime.now(dt.UTC).isoformat()})
-                rng = random.Random(f"{self.seed}:{sid}")
-                address = f"Kp. Contoh No. {zlib.crc32(sid.encode()) % 90 + 1}, {school.kecamatan}"
-                return Prepared(sid, {"visit_id": visit["visit_id"], "operator_id": "op-bench",
-                                      "card_details": card_details(rng, school.kecamatan, address),
-                                      "biometrics": payload(rng)})
-
-            prepared = await asyncio.gather(*(check_in(sid) for sid in ids))
+            prepared = [Prepared(sid, capture) for sid, capture in await check_in_all(
+                runner, visit, school.kecamatan, ids, seed=self.seed, operator="op-bench", today=today)]
         finally:
             await runner.http.aclose()
         await self.quiet()
-        return list(prepared)
+        return prepared
 
     async def quiet(self, for_s: float = 1.0, timeout: float = 120.0) -> None:
         """Wait until nothing has moved on the bus or reached the sinks for ``for_s``."""
@@ -236,6 +212,44 @@ class Pipeline:
                 seen[sid].add(m["routing_key"] + (f"({data['cause_type']})" if "cause_type" in data else ""))
         missing = Counter(next((step for step in STEPS if step not in got), "?") for got in seen.values())
         return "no " + ", no ".join(f"{step} for {n}" for step, n in missing.most_common())
+
+
+async def open_desk(runner: Runner, *, blanks: int) -> dict:
+    """Schools, units, rosters and plan through the runner, ``blanks`` cards in every unit:
+    the visit of the programme's first school, where its students will be checked in."""
+    await runner.register_schools()
+    await runner.set_up_units()
+    await runner.import_rosters()
+    plan = await runner.commit_plan()
+    for unit in UNITS:
+        await runner.call("POST", "printing", f"/stock/{unit}/receipts", json={
+            "batch_no": f"BLK-{unit}-{uuid.uuid4().hex[:6]}", "quantity": blanks, "by": "gudang"})
+    npsn = runner.programme.schools[0].npsn
+    return next(v for v in plan["visits"] if v["npsn"] == npsn)
+
+
+async def check_in_all(runner: Runner, visit: dict, kecamatan: str, ids: list[str], *, seed: int,
+                       operator: str, today: dt.date) -> list[tuple[str, dict]]:
+    """Each student checked in at ``visit`` (a guardian's consent for a minor), with the body of
+    its capture request built beforehand."""
+    gate = asyncio.Semaphore(PREPARE_CONCURRENCY)
+
+    async def check_in(sid: str) -> tuple[str, dict]:
+        student = runner.state.student_by_id[sid]
+        async with gate:
+            await runner.call("POST", "enrollment", f"/students/{sid}/check-ins",
+                              json={"visit_id": visit["visit_id"], "operator_id": operator})
+            if _age(student.birth_date, today) < 18:
+                await runner.call("POST", "enrollment", f"/students/{sid}/consents", json={
+                    "guardian_name": student.guardian_name, "relationship": "orang tua",
+                    "method": "signed_form", "reference": f"FORM-{sid[-8:]}",
+                    "operator_id": operator, "given_at": dt.datetime.now(dt.UTC).isoformat()})
+        rng = random.Random(f"{seed}:{sid}")
+        address = f"Kp. Contoh No. {zlib.crc32(sid.encode()) % 90 + 1}, {kecamatan}"
+        return sid, {"visit_id": visit["visit_id"], "operator_id": operator,
+                     "card_details": card_details(rng, kecamatan, address), "biometrics": payload(rng)}
+
+    return list(await asyncio.gather(*(check_in(sid) for sid in ids)))
 
 
 def _age(birth: dt.date, on: dt.date) -> int:
