@@ -15,13 +15,16 @@ baseline) until the burst has drained.
    beforehand (not measured), then all their captures posted at once by ``--sync-concurrency``
    tablets (the enrollment API answers each with its own problems, so the field app syncs capture
    by capture); the central answers, ``card.requested``, printing and the notifications follow.
-   Drained: every card printed and every queue empty.
+   Drained: every student at the end of its way (card printed or print failed, or the central
+   registry's ``student.enrollment_rejected``: the simulator answers about 1.5 % duplicate and 1 %
+   failed, as the real one does) and every queue empty.
 
     .venv/bin/python bench/backpressure.py [--bursts 2000,10000] [--captures 1000] [--sync-concurrency 32]
 
 Last line: {"recordings", "captures", "peak_rss_mb", "baseline_rss_mb", "growth_mb", "drain_s",
-"max_queue_depth", "bursts"} — the first three per service, the largest burst's figures on top and
-each burst size's in "bursts", so that memory can be compared as the burst grows.
+"max_queue_depth", "bursts", "desk_sync"} — the first three per service, the largest burst's figures
+on top and each burst size's in "bursts", so that memory can be compared as the burst grows; the
+desk sync's figures with how many students were "printed", "print_failed" and "rejected".
 """
 
 from __future__ import annotations
@@ -115,8 +118,9 @@ class Sampler:
         return bool(self.depth) and not any(self.depth.get(q) for q in self.queues)
 
 
-async def measured(sampler: Sampler, burst, drained) -> dict:
-    """Baseline, then ``burst()``; sample until ``drained()`` and the queues stay empty."""
+async def measured(sampler: Sampler, burst, drained, late=lambda: "") -> dict:
+    """Baseline, then ``burst()``; sample until ``drained()`` and the queues stay empty
+    (``late()`` says what is missing when the drain limit passes)."""
     await asyncio.sleep(1)
     base = sampler.baseline()
     sampler.peak_rss, sampler.max_depth = dict(base), 0
@@ -130,7 +134,7 @@ async def measured(sampler: Sampler, burst, drained) -> dict:
         await asyncio.sleep(SAMPLE_S)
         calm = calm + 1 if sampler.empty and await drained() else 0
         if time.monotonic() - began > DRAIN_LIMIT_S:
-            print(f"not drained after {DRAIN_LIMIT_S} s: queues {sampler.depth}", flush=True)
+            print(f"not drained after {DRAIN_LIMIT_S} s: queues {sampler.depth}; {late()}", flush=True)
             break
     took = time.monotonic() - began - 2 * SAMPLE_S
     stop.set()
@@ -177,6 +181,34 @@ async def bus_burst(sampler: Sampler, rabbit_url: str, topology: Topology, dashb
 
 
 # --- 2. the desk sync ------------------------------------------------------------------------
+ENDS = {"card.printed": "printed", "card.print_failed": "print_failed",
+        "student.enrollment_rejected": "rejected"}  # where a student's way ends, as the bus shows it
+STEPS = ("student.recorded", "student.print_ready", "card.printed")  # public events of the way there
+
+
+def outcomes(tap: EventTap, ids: set[str]) -> dict[str, set[str]]:
+    """The students of ``ids`` at each end of their way."""
+    ended: dict[str, set[str]] = {name: set() for name in ENDS.values()}
+    for key, name in ENDS.items():
+        ended[name] |= {m["body"]["data"]["student_id"] for m in tap.of_type(key)} & ids
+    return ended
+
+
+def where(tap: EventTap, ids: set[str]) -> str:
+    """The first public step not seen for each student whose way has not ended."""
+    ended = set().union(*outcomes(tap, ids).values())
+    seen: dict[str, set[str]] = {sid: set() for sid in ids - ended}
+    for m in tap.received:
+        sid = m["body"].get("data", {}).get("student_id")
+        if sid in seen:
+            seen[sid].add(m["routing_key"])
+    missing: dict[str, int] = {}
+    for got in seen.values():
+        step = next((s for s in STEPS if s not in got), "?")
+        missing[step] = missing.get(step, 0) + 1
+    return f"{len(seen)} students unfinished: " + ", ".join(f"no {k} for {n}" for k, n in missing.items())
+
+
 async def prepare(runner: Runner, n: int, seed: int) -> list[tuple[str, dict]]:
     """``n`` students of one school checked in at its visit (a guardian's consent for minors)."""
     school = runner.programme.schools[0]
@@ -199,15 +231,15 @@ async def desk_sync(sampler: Sampler, runner: Runner, tap: EventTap, captures: l
     async def sync() -> None:
         await asyncio.gather(*(one(sid, body) for sid, body in captures))
 
-    async def drained() -> bool:
-        done = {m["body"]["data"]["student_id"] for key in ("card.printed", "card.print_failed")
-                for m in tap.of_type(key)}
-        return ids <= done
+    async def drained() -> bool:  # a rejected record is never printed: its way ends there
+        return ids <= set().union(*outcomes(tap, ids).values())
 
-    figures = await measured(sampler, sync, drained)
-    print(f"desk sync of {len(captures):,} captures ({concurrency} at once): every card printed and every queue "
-          f"empty after {figures['drain_s']} s, queue depth up to {figures['max_queue_depth']:,}; RSS MB baseline "
-          f"{figures['baseline_rss_mb']} peak {figures['peak_rss_mb']}", flush=True)
+    figures = await measured(sampler, sync, drained, lambda: where(tap, ids))
+    figures |= {name: len(got) for name, got in outcomes(tap, ids).items()}
+    print(f"desk sync of {len(captures):,} captures ({concurrency} at once): {figures['printed']:,} cards printed, "
+          f"{figures['print_failed']} print failed, {figures['rejected']} rejected by the central registry, every "
+          f"queue empty after {figures['drain_s']} s, queue depth up to {figures['max_queue_depth']:,}; RSS MB "
+          f"baseline {figures['baseline_rss_mb']} peak {figures['peak_rss_mb']}", flush=True)
     return figures
 
 
@@ -259,7 +291,7 @@ async def main(args: argparse.Namespace) -> dict:
             "max_queue_depth": top.get("max_queue_depth"),
             "dead_lettered": sum(f["dead_lettered"] for f in [*per_burst.values(), *([sync] if sync else [])]),
             "bursts": {str(n): {k: f[k] for k in FIGURES} for n, f in per_burst.items()},
-            "desk_sync": sync and {k: sync[k] for k in FIGURES}}
+            "desk_sync": sync and {k: sync[k] for k in (*FIGURES, *ENDS.values())}}
 
 
 if __name__ == "__main__":
