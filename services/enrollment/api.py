@@ -8,10 +8,10 @@ import tempfile
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi import FastAPI, Header, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from shared.audit import AuditLog, audit_router
@@ -21,6 +21,7 @@ from shared.service import Runtime
 from .adapters.central_registry import RegistryUnavailable
 from .adapters.student_repository import STUDENTS
 from .desk import DeskError
+from .desk_idempotency import HEADER, KEY_PATTERN, DeskRequest, Replayed
 from .desk_requests import Approval, CaptureIn, CheckIn, ConsentIn, Correction, Withdrawal
 from .domain.nik import mask_nik
 from .domain.roster import Category, RosterFormatError
@@ -30,6 +31,15 @@ from .runtime_state import EnrollmentState, state_of
 
 UNAVAILABLE = ("the central registry did not answer the 'already recorded' lookup; rows "
                "verified so far are kept, import the file again later")
+
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias=HEADER, pattern=KEY_PATTERN,
+    description="A key the desk makes for each new write request (a UUID) and sends again with "
+                "the same request when its answer was lost: the request is then answered as the "
+                "first time (same status and body) and changes nothing twice. The same key with "
+                "another request is refused with 422. Without the key a request sent again is "
+                "a new request (a capture already taken is refused with 409).")]
 
 
 class NisnLookup(BaseModel):
@@ -95,6 +105,27 @@ def build_api(runtime: Runtime) -> FastAPI:
         except DeskError as error:
             raise HTTPException(error.status, {"message": str(error),
                                                "problems": error.problems}) from None
+
+    async def replayed(request: Request, answer: Exception) -> JSONResponse:
+        """A keyed request answered before: that answer again (the route's work is skipped:
+        nothing written, published or audited twice)."""
+        assert isinstance(answer, Replayed)
+        return JSONResponse(answer.body, answer.status, headers={"Idempotency-Replayed": "true"})
+
+    api.add_exception_handler(Replayed, replayed)
+
+    def keyed(request: DeskRequest | None, otherwise: Any) -> Any:
+        """The answer kept with a keyed write (the one a request sent again gets), else
+        ``otherwise``: the route's usual answer."""
+        if request is None or request.answer is None:
+            return otherwise
+        return JSONResponse(request.answer, request.status)
+
+    def student_answer(doc: dict[str, Any]) -> Any:
+        return view(doc).model_dump(mode="json")
+
+    def consent_answer(consent_id: str):  # type: ignore[no-untyped-def]
+        return lambda doc: next(c for c in doc["consents"] if c["consent_id"] == consent_id)
 
     @api.post("/rosters", tags=["rosters"], dependencies=[requires(*OFFICE)])
     async def import_roster(file: UploadFile,
@@ -196,61 +227,71 @@ def build_api(runtime: Runtime) -> FastAPI:
 
     @api.post("/students/{student_id}/check-ins", response_model=StudentView, tags=["desk"],
               dependencies=[requires(*OFFICE)])
-    async def check_in(student_id: str, body: CheckIn) -> StudentView:
-        return view(await desk_call(st().desk.check_in(student_id, body)))
+    async def check_in(student_id: str, body: CheckIn, idempotency_key: IdempotencyKey = None) -> StudentView:
+        request = DeskRequest.of(idempotency_key, "check-in", student_id, body, student_answer)
+        doc = await desk_call(st().desk.check_in(student_id, body, request))
+        return keyed(request, view(doc))
 
     @api.post("/students/{student_id}/consents", status_code=201, tags=["desk"])
-    async def give_consent(student_id: str, body: ConsentIn,
-                           who: Principal = requires(*OFFICE)) -> dict[str, Any]:
-        consent = await desk_call(st().desk.give_consent(student_id, body))
+    async def give_consent(student_id: str, body: ConsentIn, who: Principal = requires(*OFFICE),
+                           idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        request = DeskRequest.of(idempotency_key, "consent", student_id, body,
+                                 lambda doc: doc["consents"][-1], status=201)
+        consent = await desk_call(st().desk.give_consent(student_id, body, request))
         await audit().record(who, "consent.recorded", student_id,
                              {"consent_id": consent.consent_id, "method": consent.method.value,
                               "operator_id": body.operator_id})
-        return consent.model_dump(mode="json")
+        return keyed(request, consent.model_dump(mode="json"))
 
     @api.post("/students/{student_id}/consents/{consent_id}/withdrawal", tags=["desk"])
     async def withdraw_consent(student_id: str, consent_id: str, body: Withdrawal,
-                               who: Principal = requires(*OFFICE)) -> dict[str, Any]:
-        consent = await desk_call(st().desk.withdraw_consent(student_id, consent_id, body))
+                               who: Principal = requires(*OFFICE),
+                               idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        request = DeskRequest.of(idempotency_key, "consent-withdrawal", f"{student_id}/{consent_id}", body,
+                                 consent_answer(consent_id))
+        consent = await desk_call(st().desk.withdraw_consent(student_id, consent_id, body, request))
         await audit().record(who, "consent.withdrawn", student_id,
                              {"consent_id": consent_id, "operator_id": body.operator_id,
                               "reason": body.reason})
-        return consent.model_dump(mode="json")
+        return keyed(request, consent.model_dump(mode="json"))
 
     @api.post("/students/{student_id}/corrections", response_model=StudentView, tags=["desk"])
-    async def correct(student_id: str, body: Correction,
-                      who: Principal = requires(*OFFICE)) -> StudentView:
+    async def correct(student_id: str, body: Correction, who: Principal = requires(*OFFICE),
+                      idempotency_key: IdempotencyKey = None) -> StudentView:
         """Correct biodata at the desk; every correction is kept (who, what, when, why) and
         audited (the field and the reason, not the values)."""
-        doc = await desk_call(st().desk.correct(student_id, body))
+        request = DeskRequest.of(idempotency_key, "correction", student_id, body, student_answer)
+        doc = await desk_call(st().desk.correct(student_id, body, request))
         await audit().record(who, "biodata.corrected", student_id,
                              {"field": body.field, "reason": body.reason, "operator_id": body.operator_id})
-        return view(doc)
+        return keyed(request, view(doc))
 
     @api.post("/students/{student_id}/capture", response_model=StudentView, tags=["desk"],
               dependencies=[requires(*OFFICE)])
-    async def capture(student_id: str, body: CaptureIn) -> StudentView:
+    async def capture(student_id: str, body: CaptureIn, idempotency_key: IdempotencyKey = None) -> StudentView:
         """Biometric capture (face, ten fingerprints, two irises, signature). Refused without
         a guardian's consent for a minor, or when a biometric is unusable."""
-        doc, events = await desk_call(st().desk.capture(student_id, body))
+        request = DeskRequest.of(idempotency_key, "capture", student_id, body, student_answer)
+        doc, events = await desk_call(st().desk.capture(student_id, body, request))
         st().worker.wakeup.set()
         if events:  # published as written, without reading them back
             await runtime.relay.publish_written(STUDENTS, student_id, events)
-        return view(doc)
+        return keyed(request, view(doc))
 
     @api.post("/students/{student_id}/exceptions/approval", response_model=StudentView,
               tags=["desk"])
-    async def approve(student_id: str, body: Approval,
-                      who: Principal = requires(*SUPERVISION)) -> StudentView:
+    async def approve(student_id: str, body: Approval, who: Principal = requires(*SUPERVISION),
+                      idempotency_key: IdempotencyKey = None) -> StudentView:
         """A supervisor approves the biometric exceptions of a capture (audited)."""
-        doc = await desk_call(st().desk.approve(student_id, body))
+        request = DeskRequest.of(idempotency_key, "exceptions-approval", student_id, body, student_answer)
+        doc = await desk_call(st().desk.approve(student_id, body, request))
         await audit().record(who, "exceptions.approved", student_id, {
             "supervisor_id": body.supervisor_id,
             "exceptions": [f"{e.get('modality')}:{e.get('reason')}"
                            for e in (doc.get("recording") or {}).get("exceptions", [])]})
         st().worker.wakeup.set()
         await runtime.relay.after_write(STUDENTS, student_id)
-        return view(doc)
+        return keyed(request, view(doc))
 
     api.include_router(audit_router(audit))
     return api

@@ -1,5 +1,6 @@
 """The recording desk at a visit: check-in, consent, biodata corrections, capture,
-supervisor approval of exceptions. Each operation is one guarded write on the student."""
+supervisor approval of exceptions. Each operation is one guarded write on the student; with an
+``Idempotency-Key`` (``desk_idempotency``) that write also keeps the key and the answer."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from shared.events import new_event
 
 from .adapters.biometric_vault import BiometricVault
 from .adapters.student_repository import STUDENTS, StudentRepository, contact_event
+from .desk_idempotency import FIELD, KEPT, DeskRequest, KeyReused, applied
 from .desk_requests import (
     CORRECTABLE,
     Approval,
@@ -63,22 +65,38 @@ class Desk:
         self.vault = vault
         self.db = repository.db
 
-    async def _student(self, student_id: str) -> dict[str, Any]:
+    async def _student(self, student_id: str, request: DeskRequest | None = None) -> dict[str, Any]:
+        """The student; for a keyed request answered before, ``Replayed`` with that answer."""
         doc = await self.repository.get(student_id, {"outbox": 0, "biometrics": 0})
         if doc is None:
             raise DeskError(404, f"student {student_id} not found")
+        if request is not None:
+            try:
+                request.check(doc)
+            except KeyReused as error:
+                raise DeskError(422, str(error)) from None
         return doc
 
-    async def _write(self, doc: dict[str, Any], update: dict[str, Any], *events: Any) -> dict[str, Any]:
-        """The guarded write; answers the student as written."""
+    async def _write(self, doc: dict[str, Any], update: dict[str, Any], *events: Any,
+                     request: DeskRequest | None = None) -> dict[str, Any]:
+        """The guarded write; answers the student as written. A keyed request keeps its key and
+        its answer in the same write."""
+        if request is not None:
+            now = datetime.now(UTC)
+            after = applied(doc, update) | {"version": doc["version"] + 1}
+            update = {**update, "$push": {**update.get("$push", {}),
+                                          FIELD: {"$each": [request.kept(after, now)], "$slice": -KEPT}}}
         written = await self.repository.update(doc["_id"], doc["version"], update, *events)
         if written is None:
+            if request is not None:  # the same request, sent twice at once, written by the other
+                await self._student(doc["_id"], request)
             raise DeskError(409, "the student changed meanwhile; reload and try again")
         return written
 
     # --- check-in --------------------------------------------------------------------------
-    async def check_in(self, student_id: str, body: CheckIn) -> dict[str, Any]:
-        doc = await self._student(student_id)
+    async def check_in(self, student_id: str, body: CheckIn,
+                       request: DeskRequest | None = None) -> dict[str, Any]:
+        doc = await self._student(student_id, request)
         visit = await self.db["visits"].find_one({"_id": body.visit_id})
         if visit is None:
             raise DeskError(404, f"visit {body.visit_id} is not known (no visit.* event yet)")
@@ -98,7 +116,7 @@ class Desk:
             return doc  # checked in already: the same answer again
         checkin = {"visit_id": body.visit_id, "unit_id": visit["unit_id"], "by": body.operator_id,
                    "at": datetime.now(UTC)}
-        return await self._write(doc, {"$push": {"checkins": checkin}})
+        return await self._write(doc, {"$push": {"checkins": checkin}}, request=request)
 
     def _may_record(self, doc: dict[str, Any]) -> bool:
         birth = datetime.fromisoformat(doc["birth_date"]).date()
@@ -107,8 +125,9 @@ class Desk:
                                                  ever_married=married)
 
     # --- consent ---------------------------------------------------------------------------
-    async def give_consent(self, student_id: str, body: ConsentIn) -> Consent:
-        doc = await self._student(student_id)
+    async def give_consent(self, student_id: str, body: ConsentIn,
+                           request: DeskRequest | None = None) -> Consent:
+        doc = await self._student(student_id, request)
         try:
             consent = accept_consent(Consent(
                 consent_id=f"C-{uuid.uuid4().hex[:10]}", guardian_name=body.guardian_name,
@@ -116,12 +135,12 @@ class Desk:
                 given_at=body.given_at, recorded_by=body.operator_id), now=datetime.now(UTC))
         except ValueError as error:
             raise DeskError(422, str(error)) from None
-        await self._write(doc, {"$push": {"consents": consent.model_dump(mode="json")}})
+        await self._write(doc, {"$push": {"consents": consent.model_dump(mode="json")}}, request=request)
         return consent
 
-    async def withdraw_consent(self, student_id: str, consent_id: str,
-                               body: Withdrawal) -> Consent:
-        doc = await self._student(student_id)
+    async def withdraw_consent(self, student_id: str, consent_id: str, body: Withdrawal,
+                               request: DeskRequest | None = None) -> Consent:
+        doc = await self._student(student_id, request)
         consents = [Consent.model_validate(c) for c in doc.get("consents", [])]
         match = [c for c in consents if c.consent_id == consent_id]
         if not match:
@@ -132,12 +151,14 @@ class Desk:
         except ValueError as error:
             raise DeskError(409, str(error)) from None
         consents = [withdrawn if c.consent_id == consent_id else c for c in consents]
-        await self._write(doc, {"$set": {"consents": [c.model_dump(mode="json") for c in consents]}})
+        await self._write(doc, {"$set": {"consents": [c.model_dump(mode="json") for c in consents]}},
+                          request=request)
         return withdrawn
 
     # --- corrections -----------------------------------------------------------------------
-    async def correct(self, student_id: str, body: Correction) -> dict[str, Any]:
-        doc = await self._student(student_id)
+    async def correct(self, student_id: str, body: Correction,
+                      request: DeskRequest | None = None) -> dict[str, Any]:
+        doc = await self._student(student_id, request)
         parse = {"name": lambda v: cells.parse_name(v)[0], "birth_place": cells.parse_place,
                  "class_name": cells.parse_free_text, "phone": cells.parse_phone,
                  "guardian_name": lambda v: cells.parse_name(v)[0] if v else None,
@@ -161,15 +182,16 @@ class Desk:
             events.append(new_event("enrollment", contact_event(
                 student_id, changed, doc["version"] + 1, is_minor=minor), subject=student_id))
         return await self._write(doc, {"$set": {body.field: value}, "$push": {"corrections": audit}},
-                                 *events)
+                                 *events, request=request)
 
     # --- capture ---------------------------------------------------------------------------
-    async def capture(self, student_id: str, body: CaptureIn) -> tuple[dict[str, Any], list[Any]]:
+    async def capture(self, student_id: str, body: CaptureIn,
+                      request: DeskRequest | None = None) -> tuple[dict[str, Any], list[Any]]:
         """The student as written, and the events written with it (for the relay to publish)."""
         if self.vault is None:
             raise DeskError(503, "no biometric encryption key is configured "
                                  "(JEMPUT_BIOMETRIC_KEYS); capture is disabled")
-        doc = await self._student(student_id)
+        doc = await self._student(student_id, request)
         checkin = next((c for c in doc.get("checkins", []) if c["visit_id"] == body.visit_id),
                        None)
         if checkin is None:
@@ -211,7 +233,7 @@ class Desk:
             events.append(self._recorded_event(doc, recording, now, doc["version"] + 1))
         written = await self._write(doc, {"$set": {"recording": recording, "biometrics": biometrics,
                                                    "card_details": body.card_details.model_dump()}},
-                                    *events)
+                                    *events, request=request)
         return written, events
 
     def _seal(self, student_id: str, payload: CapturePayload) -> dict[str, Any]:
@@ -245,8 +267,9 @@ class Desk:
         return new_event("enrollment", data, subject=doc["_id"])
 
     # --- supervisor ------------------------------------------------------------------------
-    async def approve(self, student_id: str, body: Approval) -> dict[str, Any]:
-        doc = await self._student(student_id)
+    async def approve(self, student_id: str, body: Approval,
+                      request: DeskRequest | None = None) -> dict[str, Any]:
+        doc = await self._student(student_id, request)
         recording = doc.get("recording")
         if not recording:
             raise DeskError(409, "nothing captured yet")
@@ -266,7 +289,7 @@ class Desk:
         return await self._write(doc, {"$set": {
             "recording.exceptions_approved_by": approved.exceptions_approved_by,
             "recording.exceptions_approved_at": approved.exceptions_approved_at,
-            "recording.submittable": True, "recording.next_attempt_at": now}}, event)
+            "recording.submittable": True, "recording.next_attempt_at": now}}, event, request=request)
 
 
 def _as_png(data: bytes) -> bytes:
