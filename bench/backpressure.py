@@ -46,7 +46,7 @@ import aio_pika
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from programme.pipeline import check_in_all, open_desk  # noqa: E402
-from programme.runner import UNITS, Runner  # noqa: E402
+from programme.runner import UNITS, Runner, desk_key  # noqa: E402
 from programme.stack import Stack, running_stack  # noqa: E402
 from programme.synthetic import generate  # noqa: E402
 from shared import infra  # noqa: E402
@@ -226,7 +226,7 @@ async def desk_sync(sampler: Sampler, runner: Runner, tap: EventTap, captures: l
 
     async def one(sid: str, body: dict) -> None:
         async with gate:
-            await runner.call("POST", "enrollment", f"/students/{sid}/capture", json=body)
+            await runner.call("POST", "enrollment", f"/students/{sid}/capture", json=body, headers=desk_key())
 
     async def sync() -> None:
         await asyncio.gather(*(one(sid, body) for sid, body in captures))

@@ -17,6 +17,7 @@ import datetime as dt
 import random
 import tempfile
 import time
+import uuid
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -84,6 +85,12 @@ class _State:
     restocked: bool = False
     days: list[dict[str, Any]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
+
+
+def desk_key() -> dict[str, str]:
+    """A new Idempotency-Key for one desk write: the request sent again with it (after a lost
+    answer, a 409 or a 503) is answered as the first time and changes nothing twice."""
+    return {"Idempotency-Key": str(uuid.uuid4())}
 
 
 class Runner:
@@ -389,14 +396,14 @@ class Runner:
         facts = self.state.facts[sid]
         operator = f"op-{unit.lower()}"
         r = await self.http.post(self.url("enrollment", f"/students/{sid}/check-ins"),
-                                 json={"visit_id": vid, "operator_id": operator})
+                                 json={"visit_id": vid, "operator_id": operator}, headers=desk_key())
         if r.status_code != 200:
             self.state.refusals.append(f"check-in refused: {r.json().get('detail', {}).get('message', r.text)[:120]}")
             facts.present = True
             return None
         facts.present = True
         if _age(student.birth_date, self.enrollment_today) < 18:
-            await self.call("POST", "enrollment", f"/students/{sid}/consents", json={
+            await self.call("POST", "enrollment", f"/students/{sid}/consents", headers=desk_key(), json={
                 "guardian_name": student.guardian_name, "relationship": "orang tua", "method": "signed_form",
                 "reference": f"FORM-{sid[-8:]}", "operator_id": operator,
                 "given_at": dt.datetime.now(dt.UTC).isoformat()})
@@ -413,11 +420,8 @@ class Runner:
                 await self.capture(vid, sid, payload(rng, poor_finger=plan.finger), details, operator)
                 ok = await self.capture(vid, sid, payload(rng, excepted=plan.finger), details, operator)
                 if ok:
-                    r = await self.http.post(self.url("enrollment", f"/students/{sid}/exceptions/approval"),
-                                             json={"supervisor_id": SUPERVISOR})
-                    if r.status_code != 200 and not (r.status_code == 409 and await self._taken(
-                            sid, "submitted", "print_ready", "duplicate", "failed")):
-                        raise ProgrammeError(f"exception approval: HTTP {r.status_code} {r.text[:300]}")
+                    await self.call("POST", "enrollment", f"/students/{sid}/exceptions/approval",
+                                    json={"supervisor_id": SUPERVISOR}, headers=desk_key())
         if not ok:
             self.state.refusals.append("capture refused")
             return None
@@ -425,21 +429,12 @@ class Runner:
         return plan.quality
 
     async def capture(self, vid: str, sid: str, biometrics: dict, details: dict, operator: str = "op-desk") -> bool:
-        r = await self.http.post(self.url("enrollment", f"/students/{sid}/capture"), json={
-            "visit_id": vid, "operator_id": operator, "card_details": details, "biometrics": biometrics})
-        if r.status_code == 200:
-            return True
-        if r.status_code == 422:
-            return False  # below quality: the desk takes it again
-        if r.status_code == 409 and await self._taken(sid, "captured", "submitted", "print_ready", "duplicate"):
-            return True  # sent again after its answer was lost: the first one was taken
-        raise ProgrammeError(f"capture: HTTP {r.status_code} {r.text[:300]}")
-
-    async def _taken(self, sid: str, *statuses: str) -> bool:
-        """Whether the student's recording is in one of ``statuses`` (a desk whose answer was lost
-        and whose request, sent again, was refused looks the student up, as an operator would)."""
-        view = (await self.call("GET", "enrollment", f"/students/{sid}")).json()
-        return view.get("recording_status") in statuses
+        """One capture; sent again (a 409 or 503 to retry, or by a patient transport after a lost
+        answer) with its Idempotency-Key, it gets its first answer instead of a refusal."""
+        r = await self.call("POST", "enrollment", f"/students/{sid}/capture", ok=(200, 422), headers=desk_key(),
+                            json={"visit_id": vid, "operator_id": operator, "card_details": details,
+                                  "biometrics": biometrics})
+        return r.status_code == 200  # 422: below quality, the desk takes it again
 
     def answers(self) -> dict[str, list[str]]:
         """The central registry's answers per student, in the order the events arrived (each event once)."""
