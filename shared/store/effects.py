@@ -16,7 +16,11 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from shared.store.batching import Batcher
+
+DUPLICATE_KEY = 11000
 
 APPLIED = "applied_events"
 APPLIED_KEEP = 200
@@ -29,6 +33,30 @@ async def record_once(collection: AsyncCollection, key: str, document: dict[str,
     except DuplicateKeyError:
         return False
     return True
+
+
+class InsertOnce:
+    """``record_once`` for documents that carry their own ``_id`` (or another unique key), with
+    the inserts of callers at about the same time sent as one ``insert_many``: each caller gets
+    True when its document went in, False when its key existed already."""
+
+    def __init__(self, collection: AsyncCollection) -> None:
+        self.collection = collection
+        self._batch = Batcher(self._insert, name=f"insert-{collection.name}")
+
+    async def __call__(self, document: dict[str, Any]) -> bool:
+        return await self._batch(document)
+
+    async def _insert(self, documents: list[dict[str, Any]]) -> list[bool]:
+        try:
+            await self.collection.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            failed = {e["index"] for e in errors}
+            return [i not in failed for i in range(len(documents))]
+        return [True] * len(documents)
 
 
 async def apply_once(

@@ -2,8 +2,9 @@
 
 A command or event changes one document in one atomic write; the events that change causes are
 pushed onto that document's ``outbox`` array in the same write (``outbox_push``). The relay then
-publishes them with confirms, in order, and pulls each published event out of the array. It runs
-right after a write (``flush``) and as a sweep at start-up and every few seconds, so a crash
+publishes them with confirms, in order, and pulls each published event out of the array (the pulls of
+documents published at about the same time go out as one command, ``shared/store/batching.py``).
+It runs right after a write (``flush``) and as a sweep at start-up and every few seconds, so a crash
 between the write and the publish delays an event but never loses it. A crash between publish
 and pull publishes it again: consumers are idempotent (DESIGN.md: at least once, effects once).
 """
@@ -15,10 +16,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from pymongo import IndexModel
+from pymongo import IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.envelope import CloudEvent
+from shared.store.batching import Batcher
 
 log = logging.getLogger("jemput.outbox")
 
@@ -51,20 +53,34 @@ class OutboxRelay:
         *,
         sweep_interval_s: float = 5.0,
         on_published: Any = None,
+        pull_linger_s: float = 0.02,
     ) -> None:
         self.db = db
         self.publisher = publisher
         self.collections = tuple(collections)
         self.sweep_interval_s = sweep_interval_s
         self._busy: set[tuple[str, Any]] = set()
+        self._wanted: set[tuple[str, Any]] = set()  # found busy: sweep again once free
         self._on_published = on_published
         self._wakeup = asyncio.Event()
+        # a document stays busy (no other flush in this process) until its events are pulled
+        self._pull = Batcher(self._pull_batch, linger_s=pull_linger_s, name="outbox-pull")
+
+    async def _pull_batch(self, items: list[tuple[str, Any, list[str]]]) -> list[None]:
+        """Pull published events out of their documents' outboxes: one command per collection."""
+        by_collection: dict[str, list[UpdateOne]] = {}
+        for collection, doc_id, event_ids in items:
+            by_collection.setdefault(collection, []).append(
+                UpdateOne({"_id": doc_id}, {"$pull": {OUTBOX: {"id": {"$in": event_ids}}}}))
+        for collection, ops in by_collection.items():
+            await self.db[collection].bulk_write(ops, ordered=False)
+        return [None] * len(items)
 
     async def flush(self, collection: str, doc_id: Any) -> int:
         """Publish the pending events of one document; returns how many went out."""
         key = (collection, doc_id)
-        if key in self._busy:  # this process is already publishing it; the next pass will see the rest
-            self._wakeup.set()
+        if key in self._busy:  # this process is already publishing it; a pass after that sees the rest
+            self._wanted.add(key)
             return 0
         self._busy.add(key)
         try:
@@ -77,25 +93,47 @@ class OutboxRelay:
                     published.append(event["id"])
             finally:
                 if published:
-                    await self.db[collection].update_one(
-                        {"_id": doc_id}, {"$pull": {OUTBOX: {"id": {"$in": published}}}}
-                    )
+                    await self._pull((collection, doc_id, published))
                     if self._on_published is not None:
                         self._on_published(len(published))
             return len(published)
         finally:
-            self._busy.discard(key)
+            self._leave(key)
 
-    async def publish_written(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
+    def reserve(self, collection: str, doc_id: Any) -> bool:
+        """Keep this process's sweeps off a document whose events the caller is about to write
+        and will publish itself a while later (``publish_written(..., reserved=True)``, or
+        ``release``); False when a flush holds it already (then publish without ``reserved``)."""
+        key = (collection, doc_id)
+        if key in self._busy:
+            return False
+        self._busy.add(key)
+        return True
+
+    def release(self, collection: str, doc_id: Any) -> None:
+        """Give a reserved document back to the sweep (its write did not happen)."""
+        self._leave((collection, doc_id))
+
+    def _leave(self, key: tuple[str, Any]) -> None:
+        """A document is free again; if a flush found it busy meanwhile, the sweep runs now
+        (waking it while the document is still held would only spin)."""
+        self._busy.discard(key)
+        if key in self._wanted:
+            self._wanted.discard(key)
+            self._wakeup.set()
+
+    async def publish_written(self, collection: str, doc_id: Any, events: Sequence[CloudEvent],
+                              reserved: bool = False) -> None:
         """Publish events the caller has just written to ``doc_id``'s outbox, without reading
         them back, then pull them out. A failure is logged and left to the sweep. While this
         process is already flushing the document, the events are left to that flush or to the
         sweep it wakes, so that they go out once."""
         key = (collection, doc_id)
-        if key in self._busy:
-            self._wakeup.set()
-            return
-        self._busy.add(key)
+        if not reserved:
+            if key in self._busy:
+                self._wanted.add(key)
+                return
+            self._busy.add(key)
         try:
             try:
                 for event in events:
@@ -104,13 +142,11 @@ class OutboxRelay:
                 log.warning("outbox publish failed; the sweep will retry", exc_info=error,
                             extra={"collection": collection})
                 return
-            await self.db[collection].update_one(
-                {"_id": doc_id}, {"$pull": {OUTBOX: {"id": {"$in": [e.id for e in events]}}}}
-            )
+            await self._pull((collection, doc_id, [e.id for e in events]))
             if self._on_published is not None:
                 self._on_published(len(events))
         finally:
-            self._busy.discard(key)
+            self._leave(key)
 
     async def after_write(self, collection: str, *doc_ids: Any) -> None:
         """Publish right after a write. A failure is logged, not raised: the write stands and
@@ -150,6 +186,7 @@ class OutboxRelay:
             async with asyncio.timeout(timeout):
                 if _background:
                     await asyncio.gather(*list(_background), return_exceptions=True)
+                await self._pull.idle()
                 while await self.sweep():
                     pass
                 return await self.pending() == 0
