@@ -70,20 +70,12 @@ class Dispatcher:
 
     async def pass_once(self) -> int:
         """Claim up to `concurrency` due deliveries and deliver them concurrently."""
-        claimed: list[tuple[Delivery, int]] = []
-        now = self.now()
-        try:
-            while len(claimed) < self.settings.concurrency:
-                got = await self.repo.claim_due(now, self.lease)
-                if got is None:
-                    break
-                claimed.append(got)
-        except asyncio.CancelledError:
-            # shutting down while claiming: hand back what was claimed (a claim whose answer
-            # was lost is taken over when its lease runs out)
-            await asyncio.shield(asyncio.gather(*(self.repo.save(d.release(), v) for d, v in claimed),
-                                                return_exceptions=True))
-            raise
+        # a claim is three commands for the whole batch: the deliveries planned within the
+        # gathering window (a student's event and its guardian's) go out together
+        await asyncio.sleep(self.settings.gather_s)
+        # shutting down while claiming: a claim whose answer was lost is taken over when its
+        # lease runs out
+        claimed = await self.repo.claim_due(self.now(), self.lease, self.settings.concurrency)
         if claimed:
             # one recipient's messages go one after another, so each sees the previous send
             # when its rate limit is checked; different recipients go concurrently

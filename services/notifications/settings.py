@@ -48,6 +48,10 @@ class NotificationsSettings(ServiceSettings):
     dispatch_interval_s: float = Field(1.0, alias="NOTIFY_DISPATCH_INTERVAL_S", gt=0)
     lease_s: float = Field(120.0, alias="NOTIFY_LEASE_S", gt=0)
     concurrency: int = Field(16, alias="NOTIFY_CONCURRENCY", ge=1, le=256)
+    gather_s: float = Field(
+        0.05, alias="NOTIFY_GATHER_S", ge=0, le=5,
+        description="a woken dispatcher waits this long before claiming, so that messages planned together go in one pass",
+    )
     clock_start: AwareDatetime | None = Field(
         None, alias="JEMPUT_CLOCK_START",
         description="demos and tests only, unset in use: the service's clock starts at this instant "

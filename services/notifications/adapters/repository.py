@@ -1,23 +1,30 @@
 """MongoDB storage: the contact directory (copies kept from events) and the deliveries.
 
-A delivery's `_id` is derived from its key (cause event, kind, recipient, channel)
-and a unique index on the key backs that up: planning a message twice inserts it
-once. Every change of a delivery is one atomic update of its document, carrying
+A delivery's `_id` is derived from its key (cause event, kind, recipient, channel),
+so the `_id`'s own uniqueness makes planning a message twice insert it once (a second,
+compound unique index on the key would only cost every write a check). Every change of a delivery is one atomic update of its document, carrying
 the events it causes in the same write (the outbox).
+
+Reads and writes that many handlers or deliveries make at about the same time (a contact, a
+school, recent sends, new deliveries, outcomes) share one command (``shared/store/batching.py``):
+the documents and guards are the same as one at a time, only the round trips are fewer.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.envelope import CloudEvent
 from shared.store import OUTBOX, apply_if_newer, outbox_push
+from shared.store.batching import Batcher
+from shared.store.guarded import GuardedUpdates
 
 from ..domain.contacts import GuardianContact, Preferences, SchoolContact, StudentContact
 from ..domain.delivery import Delivery, DeliveryStatus
@@ -30,8 +37,7 @@ VISITS = "visits"
 
 INDEXES: dict[str, list[IndexModel]] = {
     DELIVERIES: [
-        IndexModel([("cause_event_id", ASCENDING), ("kind", ASCENDING), ("recipient_id", ASCENDING),
-                    ("channel", ASCENDING)], name="delivery_key", unique=True),
+        IndexModel([("cause_event_id", ASCENDING)], name="by_cause"),
         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due"),
         IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)], name="leases"),
         IndexModel([("recipient_id", ASCENDING), ("created_at", DESCENDING)], name="by_recipient"),
@@ -60,21 +66,32 @@ def from_document(doc: dict[str, Any]) -> Delivery:
 class DeliveryRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db[DELIVERIES]
+        self._insert = Batcher(self._insert_batch, name="deliveries-insert")
+        self._save = GuardedUpdates(self.collection)
+        self._recent = Batcher(self._recent_batch, name="deliveries-recent")
 
     async def insert_new(self, deliveries: Sequence[Delivery]) -> list[str]:
         """Insert the deliveries not yet known; returns the ids actually inserted."""
         if not deliveries:
             return []
-        docs = [to_document(d) for d in deliveries]
+        return await self._insert([to_document(d) for d in deliveries])
+
+    async def _insert_batch(self, groups: list[list[dict[str, Any]]]) -> list[list[str]]:
+        docs = [doc for group in groups for doc in group]
+        failed: set[int] = set()
         try:
             await self.collection.insert_many(docs, ordered=False)
-            return [d["_id"] for d in docs]
         except BulkWriteError as error:
             errors = error.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
             failed = {e["index"] for e in errors}
-            return [d["_id"] for i, d in enumerate(docs) if i not in failed]
+        out: list[list[str]] = []
+        i = 0
+        for group in groups:
+            out.append([d["_id"] for j, d in enumerate(group, start=i) if j not in failed])
+            i += len(group)
+        return out
 
     async def insert_one(self, delivery: Delivery) -> bool:
         try:
@@ -91,19 +108,31 @@ class DeliveryRepository:
         cursor = self.collection.find(query, {OUTBOX: 0}).sort("created_at", DESCENDING).limit(limit)
         return [from_document(doc) async for doc in cursor]
 
-    async def claim_due(self, now: datetime, lease: timedelta) -> tuple[Delivery, int] | None:
-        """Take one delivery whose time has come, or whose dispatcher's lease ran out."""
-        doc = await self.collection.find_one_and_update(
-            {"$or": [
-                {"status": DeliveryStatus.SCHEDULED.value, "next_attempt_at": {"$lte": now}},
-                {"status": DeliveryStatus.SENDING.value, "lease_until": {"$lte": now}},
-            ]},
-            {"$set": {"status": DeliveryStatus.SENDING.value, "lease_until": now + lease}, "$inc": {"version": 1}},
-            sort=[("next_attempt_at", ASCENDING)],
-            projection={OUTBOX: 0},
-            return_document=ReturnDocument.AFTER,
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int = 1) -> list[tuple[Delivery, int]]:
+        """Take up to ``limit`` deliveries whose time has come, or whose dispatcher's lease ran
+        out, earliest first. The claim is a guarded update (status, due time and lease checked
+        again) marked with this claim's own token, so a delivery another dispatcher took in
+        between is not taken twice; the claimed ones are read back by that token."""
+        due = {"$or": [
+            {"status": DeliveryStatus.SCHEDULED.value, "next_attempt_at": {"$lte": now}},
+            {"status": DeliveryStatus.SENDING.value, "lease_until": {"$lte": now}},
+        ]}
+        cursor = self.collection.find(due, {"_id": 1}).sort("next_attempt_at", ASCENDING).limit(limit)
+        ids = [doc["_id"] async for doc in cursor]
+        if not ids:
+            return []
+        token = uuid.uuid4().hex
+        result = await self.collection.update_many(
+            {"_id": {"$in": ids}, **due},
+            {"$set": {"status": DeliveryStatus.SENDING.value, "lease_until": now + lease, "claim": token},
+             "$inc": {"version": 1}},
         )
-        return None if doc is None else (from_document(doc), doc["version"])
+        if result.modified_count == 0:
+            return []
+        order = {delivery_id: i for i, delivery_id in enumerate(ids)}
+        docs = [doc async for doc in self.collection.find({"_id": {"$in": ids}, "claim": token}, {OUTBOX: 0})]
+        docs.sort(key=lambda doc: order[doc["_id"]])
+        return [(from_document(doc), doc["version"]) for doc in docs]
 
     async def save(self, delivery: Delivery, expected_version: int, events: Iterable[CloudEvent] = ()) -> bool:
         """Write the new state if nobody changed the document since `expected_version`."""
@@ -113,15 +142,19 @@ class DeliveryRepository:
         events = list(events)
         if events:
             update["$push"] = outbox_push(*events)
-        result = await self.collection.update_one({"_id": delivery.delivery_id, "version": expected_version}, update)
-        return result.modified_count == 1
+        return await self._save({"_id": delivery.delivery_id, "version": expected_version}, update)
 
     async def recent_sends(self, recipient_id: str, since: datetime) -> list[datetime]:
+        return await self._recent((recipient_id, since))
+
+    async def _recent_batch(self, items: list[tuple[str, datetime]]) -> list[list[datetime]]:
         cursor = self.collection.find(
-            {"recipient_id": recipient_id, "status": DeliveryStatus.SENT.value, "sent_at": {"$gt": since}},
-            {"sent_at": 1},
+            {"recipient_id": {"$in": sorted({r for r, _ in items})}, "status": DeliveryStatus.SENT.value,
+             "sent_at": {"$gt": min(since for _, since in items)}},
+            {"sent_at": 1, "recipient_id": 1},
         )
-        return [doc["sent_at"] async for doc in cursor]
+        sends = [(doc["recipient_id"], doc["sent_at"]) async for doc in cursor]
+        return [[at for r, at in sends if r == recipient and at > since] for recipient, since in items]
 
     async def withdraw_reminders(self, about: str, older_than_version: int, reason: str) -> int:
         """Cancel pending reminders planned for an older version of a visit."""
@@ -147,6 +180,15 @@ class Directory:
         self.schools = db[SCHOOLS]
         self.students = db[STUDENTS]
         self.visits = db[VISITS]
+        self._school = Batcher(self._by_ids(self.schools), name="schools-read")
+        self._student = Batcher(self._by_ids(self.students), name="students-read")
+
+    @staticmethod
+    def _by_ids(collection: Any):
+        async def load(ids: list[str]) -> list[dict[str, Any] | None]:
+            found = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": sorted(set(ids))}})}
+            return [found.get(i) for i in ids]
+        return load
 
     async def keep_school(self, npsn: str, version: int, fields: dict[str, Any]) -> bool:
         return await apply_if_newer(self.schools, npsn, version, fields)
@@ -160,18 +202,18 @@ class Directory:
         return await self.visits.find_one({"_id": visit_id}, {"applied_events": 0})
 
     async def school(self, npsn: str) -> SchoolContact | None:
-        doc = await self.schools.find_one({"_id": npsn})
+        doc = await self._school(npsn)
         return None if doc is None else school_contact(doc)
 
     async def school_name(self, npsn: str) -> str:
-        doc = await self.schools.find_one({"_id": npsn}, {"name": 1})
+        doc = await self._school(npsn)
         if doc is None:
             doc = await self.visits.find_one({"npsn": npsn}, {"school_name": 1})
             return (doc or {}).get("school_name") or f"sekolah NPSN {npsn}"
         return doc["name"]
 
     async def student(self, student_id: str) -> StudentContact | None:
-        doc = await self.students.find_one({"_id": student_id})
+        doc = await self._student(student_id)
         return None if doc is None else student_contact(doc)
 
     async def students_of(self, npsn: str) -> list[StudentContact]:
