@@ -43,6 +43,7 @@ async def open_station(rt: Runtime) -> None:
         settings,
         printer_for=lambda unit_id: printer_for(settings, unit_id),
         publish=rt.relay.publish_written,
+        relay=rt.relay,
     )
     if settings.printer == "spool":
         try:  # the default works out of the box; a spool that cannot be made is a printer error later

@@ -40,6 +40,8 @@ class PrintingSettings(ServiceSettings):
     print_retry_cap_s: float = Field(600.0, alias="PRINTING_RETRY_CAP_S", gt=0)
     max_print_attempts: int = Field(5, alias="PRINTING_MAX_ATTEMPTS", ge=1)
     poll_s: float = Field(2.0, alias="PRINTING_POLL_S", gt=0)
+    batch: int = Field(16, alias="PRINTING_BATCH", ge=1, le=500,
+                       description="ready jobs of a unit taken in one pass: one stock write loads their blanks, one records them issued")
     timezone: str = Field("Asia/Jakarta", alias="PRINTING_TIMEZONE")
     province: str = Field("BANTEN", alias="PRINTING_PROVINCE")
     regency: str = Field("KABUPATEN TANGERANG", alias="PRINTING_REGENCY")

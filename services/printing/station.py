@@ -6,6 +6,11 @@ implies a stock movement carries it as a `stock_action` in the same write; the a
 applied to the stock document (idempotently) and removed. The loop sweeps leftover actions,
 so a crash anywhere leaves nothing half done for long. Events leave through each document's
 outbox and the relay.
+
+A pass prints a unit's ready jobs in batches of up to ``PRINTING_BATCH``, in FIFO order: one
+stock write loads a blank for each job of the batch, each job is started, printed and marked
+printed on its own (a crash leaves at most the job at the printer in `printing`), then one stock
+write records the batch's issued blanks and the batch's events are published together.
 """
 
 from __future__ import annotations
@@ -54,11 +59,14 @@ class PrintStation:
     def __init__(
         self, jobs: JobRepository, stocks: StockRepository, settings: PrintingSettings,
         printer_for: Callable[[str], Printer], publish: Publish, clock: Callable[[], datetime] = _now,
+        relay: Any = None,
     ) -> None:
         self.jobs, self.stocks, self.settings = jobs, stocks, settings
         self.printer_for, self.publish, self.clock = printer_for, publish, clock
+        self.relay = relay  # reserves a printed job's outbox until its batch publishes it
         self.wakeup = asyncio.Event()
         self._pass_lock = asyncio.Lock()
+        self._leftovers_swept_at: float | None = None  # monotonic; leftovers come only from a crash
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -82,12 +90,12 @@ class PrintStation:
             issued_on=self.today(job.certificate.issued_at if job.certificate else at),
         )
 
-    async def _job_change(
+    async def _job_write(
         self, job_id: str, step: Callable[[PrintJob], tuple[list, list[StockAction]]],
         current: tuple[PrintJob, str | None] | None = None,
-    ) -> PrintJob:
-        """Apply a domain step to a job (``current``: as this process last saw it, if it did);
-        publish its events and apply its stock actions."""
+    ) -> tuple[PrintJob, list[CloudEvent], list[StockAction]]:
+        """Apply a domain step to a job (``current``: as this process last saw it, if it did) in
+        one write; returns the job with the events and stock actions still to publish and apply."""
         published: list[CloudEvent] = []
         moved: list[StockAction] = []
 
@@ -98,8 +106,16 @@ class PrintStation:
             return list(published), actions
 
         job = await self.jobs.update(job_id, change, current)
+        return job, published, moved
+
+    async def _job_change(
+        self, job_id: str, step: Callable[[PrintJob], tuple[list, list[StockAction]]],
+        current: tuple[PrintJob, str | None] | None = None,
+    ) -> PrintJob:
+        """A job write, then its stock actions applied and its events published."""
+        job, published, moved = await self._job_write(job_id, step, current)
         if moved:  # the ledger first, so readers of the event see it (leftovers: the loop's sweep)
-            await self._apply_actions(job_id, job.unit_id, moved)
+            await self._apply_actions(job.unit_id, [(job_id, moved)])
         if published:
             await self.publish(job_repository.COLLECTION, job_id, published)
         return job
@@ -121,38 +137,53 @@ class PrintStation:
 
     async def apply_stock_actions(self, job_id: str | None = None) -> int:
         """Apply the pending stock movements of one job (or of every job) to the stock documents."""
-        pending = await self.jobs.pending_stock_actions(job_id)
-        return sum([await self._apply_actions(doc["_id"], doc["unit_id"], doc["stock_actions"]) for doc in pending])
+        by_unit: dict[str, list[tuple[str, list[StockAction]]]] = {}
+        for doc in await self.jobs.pending_stock_actions(job_id):
+            by_unit.setdefault(doc["unit_id"], []).append((doc["_id"], doc["stock_actions"]))
+        return sum([await self._apply_actions(unit_id, moves) for unit_id, moves in by_unit.items()])
 
-    async def _apply_actions(self, job_id: str, unit_id: str, actions: list[StockAction]) -> int:
-        for action in actions:
-            def step(stock: BlankStock, action: StockAction = action):
-                return None, _apply(stock, action, job_id)
+    async def _apply_actions(self, unit_id: str, moves: list[tuple[str, list[StockAction]]]) -> int:
+        """Apply jobs' stock actions to their unit's ledger in one write, then clear them from the
+        jobs in one more. An action the ledger refuses is reported and cleared (retrying it would
+        loop for ever); applying an action twice changes nothing."""
+        def step(stock: BlankStock):
+            events: list = []
+            for job_id, actions in moves:
+                for action in actions:
+                    try:
+                        events += _apply(stock, action, job_id)
+                    except StockError as error:
+                        log.error("stock action refused", extra={"job_id": job_id, "op": action["op"],
+                                                                 "reason": str(error)})
+            return None, events
 
-            try:
-                await self._stock_change(unit_id, step)
-            except StockError as error:  # the ledger refuses: report, do not loop on it forever
-                log.error("stock action refused", extra={"job_id": job_id, "op": action["op"],
-                                                         "reason": str(error)})
-            await self.jobs.stock_actions_done(job_id, [action])
-        return len(actions)
+        await self._stock_change(unit_id, step)
+        await self.jobs.stock_actions_done(moves)
+        return sum(len(actions) for _, actions in moves)
 
     # -- printing -------------------------------------------------------------------------------
 
     async def run_once(self) -> dict[str, int]:
-        """One pass: leftover stock actions, then every unit's ready jobs in FIFO order."""
+        """One pass: leftover stock actions (at start-up and then every ``PRINTING_POLL_S``),
+        then a batch of every unit's ready jobs in FIFO order."""
         async with self._pass_lock:
             counts = {outcome.value: 0 for outcome in Outcome}
-            await self.apply_stock_actions()
+            started = asyncio.get_running_loop().time()
+            if self._leftovers_swept_at is None or started - self._leftovers_swept_at >= self.settings.poll_s:
+                await self.apply_stock_actions()
+                self._leftovers_swept_at = started
             now = self.clock()
             for unit_id in await self.jobs.units_with_ready_jobs(now):
-                stock = await self.stocks.get(unit_id)
-                if stock.available == 0:  # nothing can print: only certificates still owed
-                    ids = await self.jobs.ready_job_ids(unit_id, now, without_certificate=True, limit=500)
-                else:
-                    ids = await self.jobs.ready_job_ids(unit_id, now)
-                for job_id in ids:
-                    counts[(await self.print_job(job_id)).value] += 1
+                jobs = await self.jobs.ready_jobs(unit_id, now, limit=self.settings.batch)
+                outcomes, blanks_left = await self.print_batch(unit_id, jobs, now)
+                for outcome in outcomes:
+                    counts[outcome.value] += 1
+                if blanks_left == 0:  # nothing more can print: only certificates are still owed
+                    for job in await self.jobs.ready_jobs(unit_id, now, without_certificate=True, limit=500):
+                        await self._job_change(job[0].job_id, lambda j: (self._wait(j, now), []), job)
+                        counts[Outcome.WAITING.value] += 1
+                elif len(jobs) == self.settings.batch:
+                    self.wakeup.set()  # a full batch: more may be ready
             return counts
 
     async def loop(self) -> None:
@@ -168,20 +199,69 @@ class PrintStation:
                 pass
 
     async def print_job(self, job_id: str) -> Outcome:
+        """Print one job now if it is ready (the pass does this for a batch)."""
         now = self.clock()
         read = await self.jobs.read(job_id)
         if read is None or not read[0].is_ready(now):
             return Outcome.SKIPPED
-        job, correlation_id = read
+        outcomes, _ = await self.print_batch(read[0].unit_id, [read], now)
+        return outcomes[0]
+
+    async def print_batch(self, unit_id: str, jobs: list[tuple[PrintJob, str | None]],
+                          now: datetime) -> tuple[list[Outcome], int]:
+        """Print ready jobs of one unit, in order; returns each one's outcome and the blanks left."""
+        if not jobs:
+            return [], -1
+
+        def take(stock: BlankStock):
+            serials: dict[str, str] = {}
+            for job, _ in jobs:
+                try:
+                    serials[job.job_id] = stock.take_blank(job.job_id, now)
+                except OutOfStock:
+                    break  # FIFO: no later job jumps the queue
+            return serials, []
+
+        stock, serials = await self._stock_change(unit_id, take)
+        outcomes: list[Outcome] = []
+        printed: list[tuple[str, list[CloudEvent], list[StockAction], bool]] = []
         try:
-            _, serial = await self._stock_change(job.unit_id, lambda s: (s.take_blank(job_id, now), []))
-        except OutOfStock:
-            await self._job_change(job_id, lambda j: (self._wait(j, now), []), read)
-            return Outcome.WAITING
+            for read in jobs:
+                job = read[0]
+                serial = serials.get(job.job_id)
+                if serial is None:
+                    await self._job_change(job.job_id, lambda j: (self._wait(j, now), []), read)
+                    outcomes.append(Outcome.WAITING)
+                    continue
+                outcome, done = await self._print(read, serial, now)
+                outcomes.append(outcome)
+                if done is not None:
+                    printed.append(done)
+        finally:  # also when interrupted: what was printed is recorded (or left to the sweep)
+            if printed:
+                try:
+                    await self._apply_actions(unit_id, [(job_id, moved) for job_id, _, moved, _ in printed])
+                finally:
+                    await asyncio.gather(*(self._publish_printed(job_id, events, held)
+                                           for job_id, events, _, held in printed))
+        return outcomes, stock.available
+
+    async def _publish_printed(self, job_id: str, events: list[CloudEvent], held: bool) -> None:
+        if events:
+            await self.relay.publish_written(job_repository.COLLECTION, job_id, events, reserved=held) \
+                if held else await self.publish(job_repository.COLLECTION, job_id, events)
+        elif held:
+            self.relay.release(job_repository.COLLECTION, job_id)
+
+    async def _print(self, read: tuple[PrintJob, str | None], serial: str, now: datetime
+                     ) -> tuple[Outcome, tuple[str, list[CloudEvent], list[StockAction], bool] | None]:
+        """Start, print and mark one job printed; the printed job's events and blank issue are
+        returned, for the batch to record together."""
+        job_id, correlation_id = read[0].job_id, read[1]
         try:
             job = await self._job_change(job_id, lambda j: (j.start(serial, now) or [], []), read)
         except InvalidTransition:
-            return Outcome.SKIPPED  # another worker took it meanwhile (and holds this blank)
+            return Outcome.SKIPPED, None  # another worker took it meanwhile (and holds this blank)
         attempt = job.current_attempt
         assert attempt is not None
         try:
@@ -197,10 +277,17 @@ class PrintStation:
             await self._job_change(job_id, lambda j: (
                 j.mark_failed(reason, self.clock(), policy), [_action("release", serial, self.clock())]),
                 (job, correlation_id))
-            return Outcome.FAILED
-        await self._job_change(job_id, lambda j: (
-            j.mark_printed(self.clock()), [_action("issue", serial, self.clock())]), (job, correlation_id))
-        return Outcome.PRINTED
+            return Outcome.FAILED, None
+        # the events wait for the batch (the ledger first): keep the outbox sweep off them meanwhile
+        held = self.relay is not None and self.relay.reserve(job_repository.COLLECTION, job_id)
+        try:
+            _, events, moved = await self._job_write(job_id, lambda j: (
+                j.mark_printed(self.clock()), [_action("issue", serial, self.clock())]), (job, correlation_id))
+        except BaseException:
+            if held:
+                self.relay.release(job_repository.COLLECTION, job_id)
+            raise
+        return Outcome.PRINTED, (job_id, events, moved, held)
 
     def _wait(self, job: PrintJob, now: datetime) -> list:
         if job.certificate is not None:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-from shared.store import record_once
+from shared.store.effects import InsertOnce
 
 COLLECTION = "card_requests"
 INDEXES = {COLLECTION: [IndexModel([("outcome", ASCENDING), ("received_at", DESCENDING)], name="by_outcome")]}
@@ -24,12 +24,13 @@ Outcome = Literal["queued", "duplicate", "refused"]
 class IntakeLog:
     def __init__(self, db: Any) -> None:
         self.collection = db[COLLECTION]
+        self._insert = InsertOnce(self.collection)
 
     async def record(self, event_id: str, *, request_id: str, student_id: str, npsn: str, unit_id: str,
                      visit_id: str | None, received_at: datetime, outcome: Outcome,
                      job_id: str | None = None, reason: str | None = None) -> bool:
-        return await record_once(self.collection, event_id, {
-            "request_id": request_id, "student_id": student_id, "npsn": npsn, "unit_id": unit_id,
+        return await self._insert({
+            "_id": event_id, "request_id": request_id, "student_id": student_id, "npsn": npsn, "unit_id": unit_id,
             "visit_id": visit_id, "received_at": received_at, "outcome": outcome, "job_id": job_id,
             "reason": reason,
         })

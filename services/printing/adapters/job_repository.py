@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from bson import Binary
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, IndexModel, UpdateOne
 
 from shared.envelope import CloudEvent
 from shared.store import outbox_insert, outbox_push
+from shared.store.effects import InsertOnce
 from shared.vault import Vault, VaultError
 
 from ..domain.print_job import JobStatus, PrintJob
@@ -99,16 +99,13 @@ class JobRepository:
     def __init__(self, db: Any, vault: Vault) -> None:
         self.collection = db[COLLECTION]
         self.vault = vault
+        self._insert = InsertOnce(self.collection)
 
     async def create(self, job: PrintJob, correlation_id: str | None) -> bool:
         """Insert a new job; False when this request already has one (redelivery, duplicate)."""
         document = {**to_document(job, self.vault), "_id": job.job_id, "correlation_id": correlation_id,
                     "stock_actions": [], **outbox_insert()}
-        try:
-            await self.collection.insert_one(document)
-        except DuplicateKeyError:
-            return False
-        return True
+        return await self._insert(document)
 
     async def job_id_for_request(self, request_id: str) -> str | None:
         doc = await self.collection.find_one({"request_id": request_id}, {"_id": 1})
@@ -182,9 +179,12 @@ class JobRepository:
         cursor = self.collection.find(query, {"stock_actions": 1, "unit_id": 1}).limit(limit)
         return [doc async for doc in cursor]
 
-    async def stock_actions_done(self, job_id: str, actions: Sequence[StockAction]) -> None:
-        ids = [action["id"] for action in actions]
-        await self.collection.update_one({"_id": job_id}, {"$pull": {"stock_actions": {"id": {"$in": ids}}}})
+    async def stock_actions_done(self, moves: Sequence[tuple[str, Sequence[StockAction]]]) -> None:
+        """Clear applied stock actions from their jobs: one command for them all."""
+        ops = [UpdateOne({"_id": job_id}, {"$pull": {"stock_actions": {"id": {"$in": [a["id"] for a in actions]}}}})
+               for job_id, actions in moves if actions]
+        if ops:
+            await self.collection.bulk_write(ops, ordered=False)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -198,13 +198,14 @@ class JobRepository:
         units = await self.collection.distinct("unit_id", self._ready(now))
         return sorted(units)
 
-    async def ready_job_ids(self, unit_id: str, now: datetime, *, without_certificate: bool = False,
-                            limit: int = 50) -> list[str]:
+    async def ready_jobs(self, unit_id: str, now: datetime, *, without_certificate: bool = False,
+                         limit: int = 50) -> list[tuple[PrintJob, str | None]]:
+        """A unit's ready jobs in FIFO order, each with its request's correlation id."""
         query = {"unit_id": unit_id, **self._ready(now)}
         if without_certificate:
             query["has_certificate"] = False
-        cursor = self.collection.find(query, {"_id": 1}).sort(FIFO).limit(limit)
-        return [doc["_id"] async for doc in cursor]
+        cursor = self.collection.find(query, {"outbox": 0}).sort(FIFO).limit(limit)
+        return [(from_document(doc, self.vault), doc.get("correlation_id")) async for doc in cursor]
 
     async def queue(self, unit_id: str, visit_id: str | None = None, *, include_done: bool = False) -> list[PrintJob]:
         query: dict[str, Any] = {"unit_id": unit_id}
