@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from shared.events import models as ev
 from shared.events import new_event
+from shared.store.guarded import GuardedUpdates
 
 from .adapters.biometric_vault import BiometricVault
 from .adapters.central_registry import (
@@ -45,6 +45,7 @@ class RegistryWorker:
         self.publish_written = publish_written  # the relay's: publishes events just written
         self.wakeup = asyncio.Event()
         self.print_passes = 0  # completed deferred-print sweeps (for health and tests)
+        self._guarded = GuardedUpdates(self.students)
 
     def lease(self) -> timedelta:
         s = self.settings
@@ -57,18 +58,28 @@ class RegistryWorker:
                       max(s.registry_backoff_base_s, 0.01) * 2 ** min(attempts, 20))
         return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
-    async def claim(self, now: datetime) -> dict[str, Any] | None:
-        """Take one record due for submission; the lease keeps other replicas off it."""
-        return await self.students.find_one_and_update(
-            {"recording.submittable": True,
-             "recording.status": {"$in": [RecordingStatus.CAPTURED.value,
-                                          RecordingStatus.SUBMITTED.value]},
-             "recording.next_attempt_at": {"$lte": now}},
+    async def claim(self, now: datetime, limit: int = 1) -> list[dict[str, Any]]:
+        """Take up to ``limit`` records due for submission; the lease keeps other replicas off
+        them. Three commands however many: the candidates, one guarded update marking them
+        with this claim's token (a record another replica took meanwhile no longer matches),
+        and the claimed records read back by that token."""
+        due = {"recording.submittable": True,
+               "recording.status": {"$in": [RecordingStatus.CAPTURED.value, RecordingStatus.SUBMITTED.value]},
+               "recording.next_attempt_at": {"$lte": now}}
+        ids = [d["_id"] async for d in self.students.find(due, {"_id": 1}).limit(limit)]
+        if not ids:
+            return []
+        token = uuid.uuid4().hex
+        result = await self.students.update_many(
+            {"_id": {"$in": ids}, **due},
             {"$set": {"recording.status": RecordingStatus.SUBMITTED.value,
                       "recording.next_attempt_at": now + self.lease(),
-                      "recording.submitted_at": now},
-             "$inc": {"recording.attempts": 1}},
-            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+                      "recording.submitted_at": now, "recording.claim": token},
+             "$inc": {"recording.attempts": 1}})
+        if result.modified_count == 0:
+            return []
+        return [d async for d in self.students.find({"_id": {"$in": ids}, "recording.claim": token},
+                                                    {"outbox": 0})]
 
     async def submit_due(self) -> int:
         """Submit every record that is due, a few at a time; returns how many got an answer.
@@ -76,12 +87,7 @@ class RegistryWorker:
         took all there was (a capture meanwhile wakes the next pass)."""
         answered = 0
         while True:
-            docs = []
-            for _ in range(self.settings.submit_concurrency):
-                doc = await self.claim(datetime.now(UTC))
-                if doc is None:
-                    break
-                docs.append(doc)
+            docs = await self.claim(datetime.now(UTC), self.settings.submit_concurrency)
             if not docs:
                 return answered
             results = await asyncio.gather(*(self._submit_one(doc) for doc in docs))
@@ -128,8 +134,7 @@ class RegistryWorker:
                        "recording.status": RecordingStatus.SUBMITTED.value}
             update.setdefault("$set", {})["version"] = doc["version"] + 1
             update["$push"] = {"outbox": {"$each": [e.to_document() for e in events]}}
-            result = await self.students.update_one(filter_, update)
-            if result.modified_count == 1:
+            if await self._guarded(filter_, update):  # answers at about the same time: one command
                 await self._publish(student_id, events)
                 return True
         return False
@@ -202,6 +207,8 @@ class RegistryWorker:
         while True:
             self.wakeup.clear()  # before the pass: a capture during the pass wakes the next one
             try:
+                # captures a moment apart go to the central registry in one claimed batch
+                await asyncio.sleep(self.settings.submit_gather_s)
                 await self.submit_due()
             except Exception as error:  # never let the loop die; the state is in MongoDB
                 log.warning("submission pass failed", exc_info=error)

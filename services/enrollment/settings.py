@@ -19,6 +19,9 @@ class EnrollmentSettings(ServiceSettings):
     registry_backoff_base_s: float = Field(0.5, alias="JEMPUT_REGISTRY_BACKOFF_BASE_S", ge=0)
     registry_backoff_max_s: float = Field(60.0, alias="JEMPUT_REGISTRY_BACKOFF_MAX_S", ge=0)
     submit_concurrency: int = Field(8, alias="JEMPUT_SUBMIT_CONCURRENCY", ge=1, le=100)
+    submit_gather_s: float = Field(
+        0.05, alias="JEMPUT_SUBMIT_GATHER_S", ge=0, le=5,
+        description="a woken submission pass waits this long, so that captures a moment apart are claimed together")
     submit_sweep_s: float = Field(2.0, alias="JEMPUT_SUBMIT_SWEEP_S", gt=0)
     print_sweep_s: float = Field(60.0, alias="JEMPUT_PRINT_SWEEP_S", gt=0)
 
