@@ -36,7 +36,7 @@ import httpx
 
 from programme.biometrics import card_details, payload
 from programme.counters import Arrivals, Bus, command_counter, watching
-from programme.runner import UNITS, Runner
+from programme.runner import UNITS, Runner, desk_key
 from programme.stack import RegistryBehaviour, Stack
 from programme.synthetic import generate
 from services.enrollment.adapters.registry_simulator import SimulatorConfig, running_simulator
@@ -159,7 +159,8 @@ class Pipeline:
                         await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
                     async with contextlib.nullcontext() if rate else gate:
                         sent[s.student_id] = time.perf_counter()
-                        r = await http.post(f"/students/{s.student_id}/capture", json=s.capture)
+                        r = await http.post(f"/students/{s.student_id}/capture", json=s.capture,
+                                            headers=desk_key())
                     if r.status_code != 200:
                         raise PipelineError(f"capture: HTTP {r.status_code} {r.text[:200]}")
 
@@ -237,10 +238,10 @@ async def check_in_all(runner: Runner, visit: dict, kecamatan: str, ids: list[st
     async def check_in(sid: str) -> tuple[str, dict]:
         student = runner.state.student_by_id[sid]
         async with gate:
-            await runner.call("POST", "enrollment", f"/students/{sid}/check-ins",
+            await runner.call("POST", "enrollment", f"/students/{sid}/check-ins", headers=desk_key(),
                               json={"visit_id": visit["visit_id"], "operator_id": operator})
             if _age(student.birth_date, today) < 18:
-                await runner.call("POST", "enrollment", f"/students/{sid}/consents", json={
+                await runner.call("POST", "enrollment", f"/students/{sid}/consents", headers=desk_key(), json={
                     "guardian_name": student.guardian_name, "relationship": "orang tua",
                     "method": "signed_form", "reference": f"FORM-{sid[-8:]}",
                     "operator_id": operator, "given_at": dt.datetime.now(dt.UTC).isoformat()})

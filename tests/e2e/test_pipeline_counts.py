@@ -1,6 +1,8 @@
-"""What one student costs from capture to "card ready" SMS, counted (bench/e2e.py measures the
+"""What a student costs from capture to "card ready" SMS, counted (bench/e2e.py measures the
 rest): database commands through PyMongo command monitoring, broker messages on both exchanges.
-Students go one at a time, so nothing is batched and the counts are each student's own."""
+A class of students at the desks at once must stay within issue 7's targets (their commands
+share batches); students one at a time share nothing, so their counts are each student's own
+and are held as ceilings."""
 
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ from programme.counters import command_counter
 from programme.pipeline import FAR_APART, PipelineError, Prepared, Run, running_pipeline
 
 MESSAGES_TARGET = 8  # issue 7: at most 8 broker messages per student
-# Issue 7 also asks for at most 15 database operations per student, which is not met: each
-# service's commands per student today (bench/e2e.py lists them) are ceilings, so a rise fails
-# here. Notifications depend on the texts: 2 for an adult, 4 for a minor (the guardian's too).
-CEILING = {"enrollment": 7, "printing": 15}
-NOTIFICATIONS_CEILING = {2: 18, 4: 28}
+DB_OPS_TARGET = 15  # issue 7: at most 15 database operations per student, with students arriving together
+# One student alone shares no batch with anybody: each service's commands for a lone student
+# today (bench/e2e.py lists them) are ceilings, so a rise fails here. Notifications depend on
+# the texts: 2 for an adult, 4 for a minor (the guardian's too).
+CEILING = {"enrollment": 8, "printing": 12}
+NOTIFICATIONS_CEILING = {2: 20, 4: 22}
+BURST = 20
 
 
 def by_service(run: Run) -> Counter[str]:
@@ -35,12 +39,21 @@ async def test_a_student_costs_few_database_commands_and_messages(rabbit_url, mo
                                                                   tmp_path) -> None:
     # the periodic passes out of the way: only what the student causes is counted
     async with running_pipeline(rabbit_url, mongo_url, tmp_path, namespace=namespace, periodic=FAR_APART) as pipeline:
-        prepared = await pipeline.prepare(5)
-        runs = [await pipeline.run([student]) for student in prepared]
+        prepared = await pipeline.prepare(BURST + 10)
+        # a class at the desks at once: their commands share batches (shared/store/batching.py)
+        burst = await pipeline.run(prepared[:BURST], concurrency=BURST)
+        runs: list[Run] = []
+        for student in prepared[BURST:]:  # one at a time, until an adult and a minor have gone
+            runs.append(await pipeline.run([student]))
+            kinds = {run.messages["notification.sent"] for run in runs}
+            if len(runs) >= 3 and kinds >= {2, 4}:
+                break
         # a capture the service refuses ends the run at once, saying why
         with pytest.raises(PipelineError, match="capture: HTTP 404"):
             await pipeline.run([Prepared("ST-000000000000000000000000", prepared[0].capture)], timeout=600)
 
+    assert burst.students == BURST and burst.messages_per_student <= MESSAGES_TARGET
+    assert burst.db_ops_per_student <= DB_OPS_TARGET, f"{burst.db_ops_per_student:.2f}\n{explain(burst)}"
     guardians = 0
     for run in runs:
         texts = run.messages["notification.sent"]
