@@ -228,6 +228,12 @@ def build_api(runtime: Runtime) -> FastAPI:
         """A job stuck in `printing` (the service stopped mid-print) whose card came out good."""
         return JobSummary.of(await station().confirm_printed(job_id, body.by))
 
+    @api.post("/jobs/{job_id}/not-printed", response_model=JobSummary, tags=["print jobs"],
+             dependencies=[requires(*OFFICE)])
+    async def not_printed(job_id: str, body: ConfirmIn) -> JobSummary:
+        """A job stuck in `printing` whose card never came out: the blank goes back, it prints again."""
+        return JobSummary.of(await station().not_printed(job_id, body.by))
+
     @api.post("/jobs/{job_id}/retry", response_model=JobSummary, tags=["print jobs"],
              dependencies=[requires(*OFFICE)])
     async def retry(job_id: str, body: RetryIn) -> JobSummary:

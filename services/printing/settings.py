@@ -35,6 +35,9 @@ class PrintingSettings(ServiceSettings):
     lp_command: str = Field("lp", alias="PRINTING_LP_COMMAND")
     lp_options: str = Field("", alias="PRINTING_LP_OPTIONS", description="comma-separated `-o` options")
     printer_timeout_s: float = Field(30.0, alias="PRINTING_PRINTER_TIMEOUT_S", gt=0)
+    stuck_grace_s: float = Field(
+        60.0, alias="PRINTING_STUCK_GRACE_S", ge=0,
+        description="a job printing for longer than the printer timeout and this is stuck: its process died mid-print")
     low_stock_threshold: int = Field(50, alias="PRINTING_LOW_STOCK_THRESHOLD", ge=0)
     print_retry_base_s: float = Field(30.0, alias="PRINTING_RETRY_BASE_S", gt=0)
     print_retry_cap_s: float = Field(600.0, alias="PRINTING_RETRY_CAP_S", gt=0)

@@ -171,6 +171,7 @@ class PrintStation:
             started = asyncio.get_running_loop().time()
             if self._leftovers_swept_at is None or started - self._leftovers_swept_at >= self.settings.poll_s:
                 await self.apply_stock_actions()
+                await self.recover_interrupted()
                 self._leftovers_swept_at = started
             now = self.clock()
             for unit_id in await self.jobs.units_with_ready_jobs(now):
@@ -335,7 +336,41 @@ class PrintStation:
     def is_stuck(self, job: PrintJob) -> bool:
         """Printing for longer than any printer answer takes: the process printing it is gone."""
         since = job.printing_since()
-        return since is not None and (self.clock() - since).total_seconds() > self.settings.printer_timeout_s + 60
+        return since is not None and (self.clock() - since).total_seconds() > \
+            self.settings.printer_timeout_s + self.settings.stuck_grace_s
+
+    async def recover_interrupted(self) -> int:
+        """Jobs left `printing` by a process that died mid-print: where the printer can tell that
+        the attempt reached it, the job is recorded printed (as an operator holding the card
+        would confirm); the others stay flagged `stuck` for an operator."""
+        recovered = 0
+        for job in await self.jobs.printing():
+            attempt = job.current_attempt
+            if attempt is None or not self.is_stuck(job):
+                continue
+            try:
+                if await self.printer_for(job.unit_id).has(job.job_id, attempt.number):
+                    await self.confirm_printed(job.job_id, "printing service: the printer has the card")
+                    recovered += 1
+            except (InvalidTransition, PrinterError) as error:  # resolved meanwhile, or no printer
+                log.info("interrupted job left to an operator", extra={"job_id": job.job_id, "reason": str(error)})
+        return recovered
+
+    async def not_printed(self, job_id: str, by: str) -> PrintJob:
+        """A job stuck in `printing` whose card never came out: its blank goes back to the stock
+        and the job is printed again (the counterpart of ``confirm_printed``)."""
+        def step(job: PrintJob):
+            at = self.clock()
+            attempt = job.current_attempt
+            events = job.mark_failed("not printed: no card came out (an operator checked)", at,
+                                     self.settings.retry_policy)
+            job.retry_now(at, by)
+            assert attempt is not None
+            return events, [_action("release", attempt.blank_serial, at)]
+
+        job = await self._job_change(job_id, step)
+        self.wakeup.set()
+        return job
 
     async def retry(self, job_id: str, by: str) -> PrintJob:
         job = await self._job_change(job_id, lambda j: (j.retry_now(self.clock(), by) or [], []))

@@ -207,6 +207,11 @@ class JobRepository:
         cursor = self.collection.find(query, {"outbox": 0}).sort(FIFO).limit(limit)
         return [(from_document(doc, self.vault), doc.get("correlation_id")) async for doc in cursor]
 
+    async def printing(self, limit: int = 200) -> list[PrintJob]:
+        """Jobs at the printer now (or left there by a process that died)."""
+        cursor = self.collection.find({"status": JobStatus.PRINTING.value}, WITHOUT_IMAGES).limit(limit)
+        return [from_document(doc) async for doc in cursor]
+
     async def queue(self, unit_id: str, visit_id: str | None = None, *, include_done: bool = False) -> list[PrintJob]:
         query: dict[str, Any] = {"unit_id": unit_id}
         if visit_id is not None:

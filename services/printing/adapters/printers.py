@@ -41,15 +41,28 @@ class Printer(Protocol):
 
     async def submit(self, document: PrintDocument) -> PrintReceipt: ...
 
+    async def has(self, job_id: str, attempt: int) -> bool | None:
+        """After a crash mid-print: True if this attempt's document reached the printer, None
+        when the printer cannot say (then an operator looks at the card tray)."""
+        ...
+
 
 class SpoolDirectoryPrinter:
     def __init__(self, directory: Path, name: str = "spool") -> None:
         self.directory, self.name = Path(directory), name
 
+    def _path(self, job_id: str, attempt: int) -> Path:
+        return self.directory / f"{job_id}-{attempt:02d}.pdf"
+
+    async def has(self, job_id: str, attempt: int) -> bool | None:
+        """The file appears atomically, so its presence proves the job was sent. Its absence
+        proves nothing: whatever watches the directory may have taken it away."""
+        return True if await asyncio.to_thread(self._path(job_id, attempt).is_file) else None
+
     def _write(self, document: PrintDocument) -> str:
         if not self.directory.is_dir():
             raise PrinterError(f"spool directory {self.directory} does not exist")
-        final = self.directory / f"{document.job_id}-{document.attempt:02d}.pdf"
+        final = self._path(document.job_id, document.attempt)
         try:
             fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".incoming-", suffix=".part")
             try:
@@ -91,6 +104,9 @@ class CupsPrinter:
         for option in self.options:
             args += ["-o", option]
         return args + ["-"]
+
+    async def has(self, job_id: str, attempt: int) -> bool | None:
+        return None  # lp keeps no trace Jemput can match safely: an operator decides
 
     async def submit(self, document: PrintDocument) -> PrintReceipt:
         try:

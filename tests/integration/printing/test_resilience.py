@@ -105,3 +105,51 @@ async def test_job_left_printing_by_a_crash_is_flagged_and_resolved_by_an_operat
         assert (stock["issued"], stock["spoiled"], stock["in_printer"], stock["remaining"]) == (1, 1, 0, 1)
         again = await http.post(f"/jobs/{crashed.job_id}/confirm-printed", json={"by": "op-3"})
         assert again.status_code == 409
+
+
+async def test_a_job_whose_card_reached_the_printer_before_the_crash_is_recorded_printed(settings_for, rabbit_url,
+                                                                                        topology, tmp_path):
+    """The spool printer's file appears atomically: when it is there, the card went to the
+    printer, and the service records the stuck job printed by itself, once."""
+    settings = printing_settings(settings_for, tmp_path, PRINTING_PRINTER_TIMEOUT_S="0.2", PRINTING_STUCK_GRACE_S="0.3")
+    async with (
+        running_service("printing", settings) as printing,
+        EventTap(rabbit_url, topology.exchange_name("events")) as tap,
+        api_client(printing.url) as http,
+    ):
+        station = printing.runtime.state["station"]
+        await http.post("/stock/unit-7/receipts", json={"batch_no": "B1", "quantity": 2, "by": "op-1"})
+        now = datetime.now(UTC)
+        sent, lost = (PrintJob.from_request(synthetic_request(n, unit_id="unit-7"), now) for n in (1, 2))
+        for job in (sent, lost):  # a process took a blank, started printing, and died
+            _, serial = await station.stocks.update("unit-7", lambda s, j=job: (s.take_blank(j.job_id, now), []))
+            job.start(serial, now)
+            assert await station.jobs.create(job, None)
+        spool = tmp_path / "unit-7"
+        spool.mkdir(parents=True, exist_ok=True)
+        (spool / f"{sent.job_id}-01.pdf").write_bytes(b"%PDF-1.4 the card as it was sent\n")  # sent had got there
+
+        [printed] = await tap.wait_for("card.printed")
+        assert printed["body"]["data"]["job_id"] == sent.job_id and printed["body"]["data"]["card_serial"] == "B1-000001"
+        job = (await http.get(f"/jobs/{sent.job_id}")).json()
+        assert job["status"] == "printed"
+
+        # the other left no trace at the printer: it stays for an operator, who finds no card
+        async def flagged():
+            return (await http.get(f"/jobs/{lost.job_id}")).json()["stuck"]
+
+        await eventually(flagged)
+        assert (await http.get(f"/jobs/{lost.job_id}")).json()["status"] == "printing"
+        answer = await http.post(f"/jobs/{lost.job_id}/not-printed", json={"by": "op-3"})
+        assert answer.status_code == 200, answer.text
+        reprinted = await tap.wait_for("card.printed", count=2)
+        assert {p["body"]["data"]["job_id"] for p in reprinted} == {sent.job_id, lost.job_id}
+        assert [f["body"]["data"]["reason"] for f in tap.of_type("card.print_failed")] == [
+            "not printed: no card came out (an operator checked)"]
+        again = await http.post(f"/jobs/{lost.job_id}/not-printed", json={"by": "op-3"})
+        assert again.status_code == 409  # printed now: nothing to undo
+
+        await asyncio.sleep(0.6)  # more sweeps: nothing recorded twice
+        assert len(tap.of_type("card.printed")) == 2
+        stock = (await http.get("/stock/unit-7")).json()
+        assert (stock["issued"], stock["in_printer"], stock["remaining"], stock["balanced"]) == (2, 0, 0, True)
