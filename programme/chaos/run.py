@@ -68,9 +68,19 @@ class _PatientRunner(run_mod.Runner):
     """The demo's runner with five times its patience: a killed printing service or a 30 s outage
     on a busy machine makes a day's cards come later than the demo's timeouts allow."""
 
+    workdir: Path | None = None
+    _tended_at = 0.0
+
     async def eventually(self, predicate: Callable[[], Any], what: str, timeout: float = 60.0,
                          interval: float = 0.2) -> Any:
-        return await super().eventually(predicate, what, timeout * 5, interval)
+        async def tended() -> Any:  # while waiting for a day's cards, the operators tend their printers
+            if self.workdir is not None and time.monotonic() - self._tended_at > 5:
+                self._tended_at = time.monotonic()
+                with contextlib.suppress(Exception):
+                    await tend_printers(self, self.workdir)
+            return await predicate()
+
+        return await super().eventually(tended, what, timeout * 5, interval)
 
 
 class _Clock(run_mod.Progress):
@@ -98,17 +108,40 @@ async def _settled(stack: ChaosStack, mongo: AsyncMongoClient, databases: dict[s
         for collection in definition_of(name).outbox_collections:
             if await mongo[databases[name]][collection].count_documents(PENDING, limit=1):
                 return False
+    if await mongo[databases["printing"]]["print_jobs"].count_documents({"status": "printing"}, limit=1):
+        return False  # at the printer, or left there by a kill (stuck until its operator acts)
     return not await mongo[databases["notifications"]][DELIVERIES].count_documents(
         {"status": {"$in": ["scheduled", "sending"]}}, limit=1)
 
 
+async def tend_printers(runner: run_mod.Runner, workdir: Path) -> int:
+    """What the operator at each unit does after a crash: a job flagged stuck (its process died
+    mid-print) whose card is not in the printer's tray is declared not printed, so it prints
+    again. (One whose card is there the service records printed by itself.)"""
+    declared = 0
+    for stock in (await runner.call("GET", "printing", "/stock")).json():
+        unit = stock["unit_id"]
+        for job in (await runner.call("GET", "printing", "/queue", params={"unit_id": unit})).json():
+            if not job.get("stuck"):
+                continue
+            if any((workdir / "spool" / unit).glob(f"{job['job_id']}-*.pdf")):
+                continue  # the card came out: the service's own sweep records it
+            await runner.call("POST", "printing", f"/jobs/{job['job_id']}/not-printed", ok=(200, 409),
+                              json={"by": "chaos-operator"})
+            declared += 1
+    return declared
+
+
 async def _drain(stack: ChaosStack, mongo: AsyncMongoClient, databases: dict[str, str], rabbit_url: str,
-                 topology: Topology, timeout_s: float) -> bool:
-    """Until every queue, outbox and delivery is settled twice in a row, two seconds apart."""
+                 topology: Topology, timeout_s: float, tend: Callable[[], Any] | None = None) -> bool:
+    """Until every queue, outbox and delivery is settled and no job is at a printer, twice in a
+    row, two seconds apart; ``tend``: the operators' round at each pass."""
     deadline = time.monotonic() + timeout_s
     quiet = 0
     while time.monotonic() < deadline:
         try:
+            if tend is not None:
+                await tend()
             quiet = quiet + 1 if await _settled(stack, mongo, databases, rabbit_url, topology) else 0
         except Exception:  # noqa: BLE001 - a dependency still coming back
             quiet = 0
@@ -183,6 +216,7 @@ async def _run(options: ChaosOptions, programme: Any, rabbit_url: str, mongo_url
                 clock = _Clock(say)
                 runner = _PatientRunner(stack, programme, tap, seed=options.seed, progress=clock,
                                         options=run_mod.Options(answer_timeout_s=max(300.0, 4 * options.outage_s)))
+                runner.workdir = workdir
                 patient = make_patient(runner.http)
                 programme_task = asyncio.create_task(runner.run())
                 await asyncio.wait([programme_task, asyncio.create_task(clock.visit_days.wait())],
@@ -197,7 +231,8 @@ async def _run(options: ChaosOptions, programme: Any, rabbit_url: str, mongo_url
                 if faults_task is not None:
                     await faults_task
                 say("programme done and every fault over; draining")
-                drained = await _drain(stack, mongo, databases, rabbit_url, topology, options.drain_timeout_s)
+                drained = await _drain(stack, mongo, databases, rabbit_url, topology, options.drain_timeout_s,
+                                       tend=lambda: tend_printers(runner, workdir))
                 drain_s = round(time.monotonic() - injector.log.last_fault_over, 1) \
                     if injector.log.last_fault_over else 0.0
                 if not drained:

@@ -37,6 +37,10 @@ class ChaosStack(Stack):
         env = super().env(name) | self.extra_env
         if name == "notifications":  # a 30 s outage should not push retries half an hour out
             env.setdefault("NOTIFY_RETRY_CAP_S", "15")
+            env.setdefault("NOTIFY_LEASE_S", "30")  # a killed dispatcher's claims are taken over sooner
+        if name == "printing":  # the spool printer answers in milliseconds: a killed print is stuck sooner
+            env.setdefault("PRINTING_PRINTER_TIMEOUT_S", "5")
+            env.setdefault("PRINTING_STUCK_GRACE_S", "10")
         return env | {"HTTP_PORT": str(self.ports.setdefault(name, free_port()))}
 
     async def restart(self, name: str) -> None:
