@@ -128,6 +128,7 @@ def _mount_service_commands() -> None:
 _mount_service_commands()
 importlib.import_module("shared.token_cli").register(cli)
 importlib.import_module("shared.broker_cli").register(cli)
+importlib.import_module("shared.dlq_cli").register(cli)
 
 
 def main() -> None:
