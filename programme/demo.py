@@ -102,10 +102,10 @@ async def _run(options: DemoOptions) -> int:
                     "JEMPUT_NAMESPACE": NAMESPACE, "JEMPUT_DATABASE": f"jemput_demo_{name}"}
 
         eve = programme.start - dt.timedelta(days=1)
-        # notifications stays on the real clock: on the stand-in, the reminders of a whole day falling
-        # due at once beside the desks' captures stalled the database (docs/demo.md)
-        stack = Stack(base_env=base_env, workdir=workdir, today={"scheduling": eve, "enrollment": eve},
-                      catch_up_threshold=3)
+        # notifications on the demo's clock too: schools get their notices and reminders, students
+        # and guardians their reminders, as the days pass (docs/demo.md)
+        stack = Stack(base_env=base_env, workdir=workdir,
+                      today={"scheduling": eve, "enrollment": eve, "notifications": eve}, catch_up_threshold=3)
         started = time.monotonic()
         try:
             async with running_stack(stack):

@@ -16,6 +16,7 @@ from typing import Any
 SIXTEEN_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")
 # mobile numbers as written in Indonesia: +62 8.., 62 8.., 08.. (separators allowed)
 PHONE = re.compile(r"(?<![0-9A-Za-z])(?:\+62|62|0)[\s-]?8\d{1,3}(?:[\s-]?\d{3,4}){2,3}(?![0-9A-Za-z])")
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 IMAGE_BASE64 = re.compile(r"/9j/[A-Za-z0-9+/]{16}|iVBORw0KGgo")  # JPEG and PNG, base64-encoded
 LONG_BASE64 = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
@@ -46,10 +47,12 @@ class LeakScanner:
         self._phones = {re.sub(r"\D", "", p)[-9:] for p in phones if len(re.sub(r"\D", "", p)) >= 9}
 
     def text(self, source: str, text: str) -> list[Leak]:
-        found = [Leak(source, "16-digit number", mask(m.group())) for m in SIXTEEN_DIGITS.finditer(text)]
-        found += [Leak(source, "phone number", mask(m.group())) for m in PHONE.finditer(text)]
+        # ids are no phone numbers: a UUID such as ...-0812-4567-8901-... reads like one
+        numbers = UUID.sub(" ", text)
+        found = [Leak(source, "16-digit number", mask(m.group())) for m in SIXTEEN_DIGITS.finditer(numbers)]
+        found += [Leak(source, "phone number", mask(m.group())) for m in PHONE.finditer(numbers)]
         if self._phones:
-            for run in re.finditer(r"\d{9,}", text):
+            for run in re.finditer(r"\d{9,}", numbers):
                 if run.group()[-9:] in self._phones:
                     found.append(Leak(source, "fixture phone number", mask(run.group())))
         if self._names:

@@ -28,7 +28,8 @@ def distinct(tap: EventTap, key: str) -> list[dict]:
 async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp_path) -> None:
     programme = generate(schools=5, students=300, seed=7)
     eve = programme.start - dt.timedelta(days=1)
-    stack = Stack(base_env=env_for, workdir=tmp_path, today={"scheduling": eve, "enrollment": eve},
+    # notifications on the demo's clock too: visit notices and reminders fall due as the days pass
+    stack = Stack(base_env=env_for, workdir=tmp_path, today={"scheduling": eve, "enrollment": eve, "notifications": eve},
                   catch_up_threshold=3,  # a catch-up visit even for a few absentees
                   registry=RegistryBehaviour(latency_s=0.05, jitter_s=0.2, duplicate_rate=0.06, failed_rate=0.02,
                                              seed=7))
@@ -77,6 +78,11 @@ async def test_a_reduced_programme_end_to_end(env_for, rabbit_url, topology, tmp
                               if d["cause_type"] == "card.printed" and d["recipient_kind"] == "student")
         assert set(to_students) == {e["id"] for e in distinct(tap, "card.printed")}
         assert set(to_students.values()) == {1}  # one "your card is ready" per printed card
+        kinds = Counter(d["kind"] for d in deliveries)
+        # schools told of their visit and reminded the day before; students (and the guardians of
+        # minors) reminded three days before
+        assert kinds["visit_scheduled"] >= 5 and kinds["visit_reminder"] >= 5, kinds
+        assert kinds["visit_student_reminder"] > t.target, kinds
         assert outcome.notifications["sent_twice"] == 0
 
     # nothing dead-lettered, and nothing personal in the logs, the public events or the DLQs

@@ -48,3 +48,11 @@ def test_clean_output_has_no_findings():
     text = "\n".join(json.dumps(line) for line in lines) + "\nGET /students/S-1 200 in 12 ms\n"
     assert SCANNER.text("log", text) == []
     assert kinds("Ani") == []  # a single given name alone is not matched (too common a word)
+
+
+def test_an_id_that_reads_like_a_phone_number_is_not_one_but_a_phone_beside_it_is() -> None:
+    scanner = LeakScanner(names=[])
+    looks_like_a_phone = '{"delivery_id": "3f2a1b4c-0812-4567-8901-5d6e7f8a9b0c"}'  # 0812-4567-8901 inside
+    assert scanner.text("event", looks_like_a_phone) == []
+    leaks = scanner.text("event", looks_like_a_phone + " call 0812-4567-8901")
+    assert [leak.kind for leak in leaks] == ["phone number"]
