@@ -85,7 +85,6 @@ class Runtime:
             self.db, self.publisher, definition.outbox_collections,
             sweep_interval_s=settings.relay_sweep_s, on_published=self.metrics.published.inc,
         )
-        self.in_flight: set[asyncio.Task[None]] = set()  # handlers running (shared/bus/consumer.py)
         self.state: dict[str, Any] = {}  # service-specific collaborators (repositories, gateways)
         self._tasks: list[asyncio.Task[None]] = []
         self.draining = False  # /readyz answers 503 from the shutdown signal on
@@ -120,7 +119,7 @@ class Runtime:
         within ``JEMPUT_SHUTDOWN_TIMEOUT`` of the signal (``shared/shutdown.py``)."""
         self.begin_shutdown()
         left = self.shutdown_deadline.left
-        handlers_done = await stop_consuming(self.broker.subscribers, max(0.0, left() - 1.0), self.in_flight)
+        handlers_done = await stop_consuming(self.broker.subscribers, max(0.0, left() - 1.0))
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

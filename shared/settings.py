@@ -33,11 +33,7 @@ class ServiceSettings(BaseSettings):
         description="all: declare the whole topology (a broker user that may); own: only this service's "
                     "queues, the rest comes from `jemput broker setup` (least-privilege users, docs/security.md)",
     )
-    prefetch: int = Field(32, alias="JEMPUT_PREFETCH", ge=1, le=1000, description="unacknowledged messages a consumer holds at once")
-    consumer_concurrency: int = Field(
-        16, alias="JEMPUT_CONSUMER_CONCURRENCY", ge=1, le=1000,
-        description="messages of one queue handled at once (at most the prefetch is delivered); 1: one after another",
-    )
+    prefetch: int = Field(32, alias="JEMPUT_PREFETCH", ge=1, le=1000, description="unacknowledged messages a consumer holds, and handles, at once")
     retry_base_s: float = Field(0.2, alias="JEMPUT_RETRY_BASE_S", ge=0, description="back-off base before a failed message is requeued: up to base × 2^attempt, full jitter")
     retry_max_s: float = Field(10.0, alias="JEMPUT_RETRY_MAX_S", ge=0, description="cap of that back-off")
     relay_sweep_s: float = Field(5.0, alias="JEMPUT_RELAY_SWEEP_S", gt=0, description="seconds between outbox sweeps (events a crash left unpublished)")

@@ -29,7 +29,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Collection, Generator, Iterable
+from collections.abc import Generator, Iterable
 from types import FrameType
 from typing import Any
 
@@ -59,11 +59,10 @@ class Deadline:
         return max(0.0, self.started + self.bound_s - time.monotonic())
 
 
-async def stop_consuming(subscribers: Iterable[Any], timeout: float, in_flight: Collection[Any] = ()) -> bool:
+async def stop_consuming(subscribers: Iterable[Any], timeout: float) -> bool:
     """Cancel every consumer, then wait up to ``timeout`` for the handlers in flight.
 
-    ``in_flight`` holds the handler tasks a subscriber started and returned from (concurrent
-    consumption, ``shared/bus/consumer.py``). Returns whether they all finished. FastStream's own ``stop`` waits for the handlers first and
+    Returns whether they all finished. FastStream's own ``stop`` waits for the handlers first and
     cancels the consumer afterwards: in between the broker keeps delivering into a subscriber that
     drops what it receives unacknowledged, and each such message comes back with one more delivery
     counted (quorum queues). Cancelling first avoids that; the attributes are FastStream's
@@ -83,7 +82,7 @@ async def stop_consuming(subscribers: Iterable[Any], timeout: float, in_flight: 
             # subscribers keep running meanwhile, so none is dropped): idle for a while means done
             idle_since = None
             while idle_since is None or time.monotonic() - idle_since < SETTLE_S:
-                if in_flight or any(not sub.lock.empty for sub in subscribers):
+                if any(not sub.lock.empty for sub in subscribers):
                     idle_since = None
                 elif idle_since is None:
                     idle_since = time.monotonic()
@@ -91,7 +90,7 @@ async def stop_consuming(subscribers: Iterable[Any], timeout: float, in_flight: 
     except TimeoutError:
         finished = False
         log.error("handlers still running at the shutdown bound; their messages return to the queue",
-                  extra={"in_flight": len(in_flight) + sum(sub.lock.qsize for sub in subscribers)})
+                  extra={"in_flight": sum(sub.lock.qsize for sub in subscribers)})
     return finished  # FastStream stops the subscribers themselves when the broker stops
 
 

@@ -11,9 +11,10 @@
   without spending the message's delivery limit.
 - Success acknowledges. Handlers must be idempotent (see ``shared.store.effects``): delivery is
   at least once.
-- Up to ``JEMPUT_CONSUMER_CONCURRENCY`` messages of a queue are handled at once (each acks its
-  own), as that many replicas would; handlers already cope with reordering (DESIGN.md), and
-  their database commands can then share batches (``shared/store/batching.py``).
+- Up to ``JEMPUT_PREFETCH`` messages of a queue are handled at once (aio-pika runs each delivery
+  in a task of its own; each acks its own), as that many replicas would: handlers already cope
+  with reordering (DESIGN.md), and their database commands share batches
+  (``shared/store/batching.py``).
 """
 
 from __future__ import annotations
@@ -114,23 +115,8 @@ class Consumer:
             subscriber(self._make_dispatch(queue.name, runtime))
 
     def _make_dispatch(self, queue_name: str, runtime: Runtime) -> Callable[..., Awaitable[None]]:
-        slots = asyncio.Semaphore(max(1, runtime.settings.consumer_concurrency))
-
         async def dispatch(body: NoCast[CloudEvent], message: RabbitMessage) -> None:
-            if runtime.settings.consumer_concurrency <= 1:
-                await self.handle(message, queue_name, runtime)
-                return
-            # FastStream hands this queue's deliveries over one at a time: each runs in a task of
-            # its own (acking itself), and a full set of slots holds the next delivery back
-            await slots.acquire()
-            task = asyncio.create_task(self.handle(message, queue_name, runtime))
-            runtime.in_flight.add(task)
-
-            def done(t: asyncio.Task[None]) -> None:
-                runtime.in_flight.discard(t)
-                slots.release()
-
-            task.add_done_callback(done)
+            await self.handle(message, queue_name, runtime)
 
         dispatch.__name__ = f"{self.service}_{queue_name.rsplit('.', 1)[-1]}_dispatch"
         return dispatch
