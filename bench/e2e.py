@@ -25,8 +25,8 @@ notification.sent for each of the two texts), 8 for a minor, whose guardian gets
 
 Database commands. Each step is still a guarded single-document write whose events are
 pulled from its outbox once published (DESIGN.md); what changed is that the commands of
-students going through at about the same time are shared (shared/store/batching.py): each
-queue's messages are handled JEMPUT_CONSUMER_CONCURRENCY at a time, their reads and inserts go
+students going through at about the same time are shared (shared/store/batching.py): a
+queue's messages are handled up to JEMPUT_PREFETCH at a time, their reads and inserts go
 as one ``$in`` find or ``insert_many``, their guarded updates as one ``bulk_write``
 (shared/store/guarded.py), the outbox pulls of a moment as one; the registry submissions and
 the dispatcher claim a batch with three commands (candidates, one guarded ``update_many`` with a
