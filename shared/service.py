@@ -6,6 +6,11 @@ collections that carry an outbox, its indexes, its API, hooks and background loo
 the declared topology, PyMongo client, outbox relay, health and metrics. ``serve`` runs it under
 uvicorn — the same call behind ``python -m services.<name>``, ``jemput serve <name>``, compose and
 the tests.
+
+Start-up runs in the background while the HTTP server already answers (``ServiceApp`` in
+``shared/web.py``): ``Runtime.open`` waits for the database and the broker with back-off
+(``shared/startup.py``), runs the ``on_start`` hooks, then FastStream starts the consumers and
+``start_background`` the loops; ``/readyz`` says 503 ``starting`` until then.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
 from shared.shutdown import Deadline, GracefulServer, stop_consuming
+from shared.startup import STARTUP_FAILED_EXIT, DependencyWaits, StartupAbandoned
 from shared.store.mongo import create_indexes, make_client
 from shared.store.outbox import OutboxRelay, outbox_indexes
 from shared.web import ServiceApp, health_routes, install_database_unavailable
@@ -90,24 +96,53 @@ class Runtime:
         self.draining = False  # /readyz answers 503 from the shutdown signal on
         self.drained_cleanly = False  # every in-flight handler finished and the outbox is empty
         self.shutdown_deadline = Deadline(settings.shutdown_timeout)
+        self.dependencies = DependencyWaits()  # what the start-up still waits for (/readyz)
+        self.opened = False  # the database and broker were reached and the on_start hooks ran
+        self.started = asyncio.Event()  # consuming, background loops running: ready for work
+        self.start_error: BaseException | None = None  # why the start-up stopped (exit status 3)
         if definition.consumer is not None:
             definition.consumer.attach(self.broker, self.topology, self)
 
     # --- lifecycle (FastStream application hooks) ---------------------------------------------
     async def open(self) -> None:
-        await create_indexes(self.db, {**outbox_indexes(self.definition.outbox_collections)})
-        await create_indexes(self.db, self.definition.indexes)
-        await self.broker.connect()
-        await declare(self.broker, self.topology, self.service)
+        """Reach the database (indexes) and the broker (topology), waiting for either while it is
+        down (``shared/startup.py``), then run the ``on_start`` hooks."""
+        await self.dependencies.all(
+            {"database": self._open_database, "broker": self._open_broker},
+            retry_max_s=self.settings.startup_retry_max_s, limit_s=self.settings.startup_wait_s)
         for hook in self.definition.on_start:
             await hook(self)
+        self.opened = True
         log.info("service opened", extra={"namespace": self.settings.namespace,
                                           "database": self.db.name})
+
+    async def _open_database(self) -> None:
+        await create_indexes(self.db, {**outbox_indexes(self.definition.outbox_collections)})
+        await create_indexes(self.db, self.definition.indexes)
+
+    async def _open_broker(self) -> None:
+        await self.broker.connect()  # a failed connect leaves none behind: the next attempt connects anew
+        await declare(self.broker, self.topology, self.service)
 
     async def start_background(self) -> None:
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
         for loop in self.definition.background:
             self._tasks.append(asyncio.create_task(loop(self), name=f"{self.service}-{loop.__name__}"))
+        self.started.set()
+        log.info("service started", extra={"consumers": len(self.broker.subscribers)})
+
+    async def abandon_start(self, waiting_for: list[str]) -> None:
+        """The process stops before the start-up finished (a signal while waiting for a dependency,
+        or a start-up that failed): nothing was consumed, nothing is in flight; close what opened."""
+        self.begin_shutdown()
+        left = self.shutdown_deadline.left
+        try:
+            await asyncio.wait_for(self.broker.stop(), max(0.5, left() - 1.0))
+        except Exception as error:  # a broker half connected: the connection dies with the process
+            log.warning("broker connection not closed cleanly", extra={"reason": type(error).__name__})
+        self.drained_cleanly = self.start_error is None
+        log.info("service stopped before it started", extra={
+            "waiting_for": waiting_for, "seconds_left": round(left(), 2)})
 
     def begin_shutdown(self) -> None:
         """The shutdown signal arrived: not ready any more, and the bound starts now."""
@@ -146,6 +181,13 @@ class Runtime:
             await asyncio.wait_for(self.client.close(), limit)
         except TimeoutError:
             log.warning("database connection not closed within the shutdown bound")
+
+    def start_failed(self, error: BaseException) -> None:
+        self.start_error = error
+        if isinstance(error, StartupAbandoned):  # our own words, no URL in them
+            log.error("start-up failed", extra={"reason": str(error)})
+        elif isinstance(error, Exception):
+            log.error("start-up failed", exc_info=error, extra={"waiting_for": sorted(self.dependencies.waiting)})
 
     async def readiness(self) -> dict[str, bool]:
         async def database() -> bool:
@@ -191,7 +233,8 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
 
 def serve(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> None:
     """Run a service until SIGTERM/SIGINT: the entry point of ``python -m services.<name>``.
-    Exits 0 after a complete graceful shutdown, 1 when it ran out of time (``shared/shutdown.py``)."""
+    Exits 0 after a complete graceful shutdown, 1 when it ran out of time (``shared/shutdown.py``),
+    3 when the start-up failed or ``JEMPUT_STARTUP_WAIT_S`` ran out (``shared/startup.py``)."""
     settings = settings or definition.settings_class(JEMPUT_SERVICE=definition.name)
     configure_logging(definition.name, settings.log_level)
     try:
@@ -201,5 +244,8 @@ def serve(definition: ServiceDefinition, settings: ServiceSettings | None = None
     config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_config=None,
                             lifespan="on", timeout_graceful_shutdown=max(1, int(settings.shutdown_timeout / 3)))
     server = GracefulServer(config, app.runtime)
+    app.on_start_failed = lambda: setattr(server, "should_exit", True)
     server.run()
+    if app.runtime.start_error is not None:
+        sys.exit(STARTUP_FAILED_EXIT)
     sys.exit(0 if app.runtime.drained_cleanly else 1)

@@ -49,6 +49,15 @@ class ServiceSettings(BaseSettings):
         20.0, alias="JEMPUT_SHUTDOWN_TIMEOUT", gt=0, le=600,
         description="seconds from SIGTERM to exit: in-flight requests and handlers, outbox flush",
     )
+    startup_wait_s: float = Field(
+        0.0, alias="JEMPUT_STARTUP_WAIT_S", ge=0,
+        description="how long a service waits at start-up for its database and broker (retrying, /readyz 503 meanwhile) "
+                    "before it exits with status 3; 0: for ever",
+    )
+    startup_retry_max_s: float = Field(
+        15.0, alias="JEMPUT_STARTUP_RETRY_MAX_S", gt=0, le=600,
+        description="cap of the back-off between start-up attempts (from 0.5 s, doubling, with jitter)",
+    )
     log_level: str = Field("INFO", alias="LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR (JSON lines, no personal data)")
     # bearer tokens (shared/auth.py, docs/security.md): the same keys for every service
     auth_keys: str = Field("", alias="JEMPUT_AUTH_KEYS", repr=False,

@@ -81,9 +81,10 @@ class RunningService:
 
 @contextlib.asynccontextmanager
 async def running_service(
-    definition: ServiceDefinition | str, settings: ServiceSettings
+    definition: ServiceDefinition | str, settings: ServiceSettings, *, start_timeout: float = 60.0
 ) -> AsyncIterator[RunningService]:
-    """Start a service under uvicorn on ``settings.http_port`` (0: a free port) until the block ends."""
+    """Start a service under uvicorn on ``settings.http_port`` (0: a free port) until the block
+    ends; the block begins once the service has started (consuming, loops running)."""
     if isinstance(definition, str):
         definition = definition_of(definition)
     port = settings.http_port or free_port()
@@ -93,12 +94,23 @@ async def running_service(
                             timeout_graceful_shutdown=10)
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    app.on_start_failed = lambda: setattr(server, "should_exit", True)
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # raises the start-up error
-            raise RuntimeError(f"{definition.name} stopped during start-up")
-        await asyncio.sleep(0.02)
+    try:
+        # the HTTP server answers first; the service works once it reached its database and broker
+        async with asyncio.timeout(start_timeout):
+            while not app.runtime.started.is_set():
+                if app.runtime.start_error is not None:
+                    await task
+                    raise app.runtime.start_error
+                if task.done():
+                    task.result()  # raises the start-up error
+                    raise RuntimeError(f"{definition.name} stopped during start-up")
+                await asyncio.sleep(0.02)
+    except BaseException:
+        server.should_exit = True
+        await task
+        raise
     try:
         yield RunningService(app, f"http://127.0.0.1:{port}", server, task)
     finally:
