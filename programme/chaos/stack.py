@@ -49,13 +49,15 @@ class ChaosStack(Stack):
             await self._start_supervised(name)
 
     async def _start_supervised(self, name: str, attempts: int = 12) -> None:
-        """Start the service; one that exits during start-up (its database or broker is down) is
-        started again after a pause, as compose's ``restart: unless-stopped`` does."""
+        """Start the service and wait until it is ready. A service whose database or broker is down
+        waits for it (``shared/startup.py``); one that exits during start-up, or is still not ready
+        after the stack's ready timeout, is started again after a pause, as compose's
+        ``restart: unless-stopped`` does."""
         for attempt in range(1, attempts + 1):
             try:
                 await self._start(name)
                 return
-            except RuntimeError:
+            except (RuntimeError, TimeoutError):
                 if attempt == attempts:
                     raise
                 self.failed_starts[name] = self.failed_starts.get(name, 0) + 1
