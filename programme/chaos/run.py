@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pymongo import AsyncMongoClient
 
 from programme import runner as run_mod
@@ -77,7 +78,7 @@ class _PatientRunner(run_mod.Runner):
             if self.workdir is not None and time.monotonic() - self._tended_at > 5:
                 self._tended_at = time.monotonic()
                 with contextlib.suppress(Exception):
-                    await tend_printers(self, self.workdir)
+                    await tend_printers(self.http, self.stack.url("printing"), self.workdir)
             return await predicate()
 
         return await super().eventually(tended, what, timeout * 5, interval)
@@ -114,37 +115,48 @@ async def _settled(stack: ChaosStack, mongo: AsyncMongoClient, databases: dict[s
         {"status": {"$in": ["scheduled", "sending"]}}, limit=1)
 
 
-async def tend_printers(runner: run_mod.Runner, workdir: Path) -> int:
+async def tend_printers(http: httpx.AsyncClient, printing_url: str, workdir: Path) -> int:
     """What the operator at each unit does after a crash: a job flagged stuck (its process died
     mid-print) whose card is not in the printer's tray is declared not printed, so it prints
     again. (One whose card is there the service records printed by itself.)"""
     declared = 0
-    for stock in (await runner.call("GET", "printing", "/stock")).json():
+    stocks = await http.get(f"{printing_url}/stock")
+    stocks.raise_for_status()
+    for stock in stocks.json():
         unit = stock["unit_id"]
-        for job in (await runner.call("GET", "printing", "/queue", params={"unit_id": unit})).json():
+        queue = await http.get(f"{printing_url}/queue", params={"unit_id": unit})
+        queue.raise_for_status()
+        for job in queue.json():
             if not job.get("stuck"):
                 continue
             if any((workdir / "spool" / unit).glob(f"{job['job_id']}-*.pdf")):
                 continue  # the card came out: the service's own sweep records it
-            await runner.call("POST", "printing", f"/jobs/{job['job_id']}/not-printed", ok=(200, 409),
-                              json={"by": "chaos-operator"})
+            answer = await http.post(f"{printing_url}/jobs/{job['job_id']}/not-printed", json={"by": "chaos-operator"})
+            if answer.status_code not in (200, 409):  # 409: resolved meanwhile
+                answer.raise_for_status()
             declared += 1
     return declared
 
 
 async def _drain(stack: ChaosStack, mongo: AsyncMongoClient, databases: dict[str, str], rabbit_url: str,
-                 topology: Topology, timeout_s: float, tend: Callable[[], Any] | None = None) -> bool:
+                 topology: Topology, timeout_s: float, tend: Callable[[], Any] | None = None,
+                 say: Callable[[str], None] = print) -> bool:
     """Until every queue, outbox and delivery is settled and no job is at a printer, twice in a
     row, two seconds apart; ``tend``: the operators' round at each pass."""
     deadline = time.monotonic() + timeout_s
     quiet = 0
+    failing = ""
     while time.monotonic() < deadline:
         try:
             if tend is not None:
                 await tend()
             quiet = quiet + 1 if await _settled(stack, mongo, databases, rabbit_url, topology) else 0
-        except Exception:  # noqa: BLE001 - a dependency still coming back
+            failing = ""
+        except Exception as error:  # noqa: BLE001 - a dependency still coming back
             quiet = 0
+            if str(error) != failing:  # said once, not every two seconds
+                failing = str(error)
+                say(f"drain: not settled yet ({type(error).__name__}: {failing[:200]})")
         if quiet >= 2:
             return True
         await asyncio.sleep(2)
@@ -231,8 +243,11 @@ async def _run(options: ChaosOptions, programme: Any, rabbit_url: str, mongo_url
                 if faults_task is not None:
                     await faults_task
                 say("programme done and every fault over; draining")
-                drained = await _drain(stack, mongo, databases, rabbit_url, topology, options.drain_timeout_s,
-                                       tend=lambda: tend_printers(runner, workdir))
+                # the runner's client closed with the programme: the operators use their own
+                async with httpx.AsyncClient(timeout=30, headers=stack.headers()) as operator:
+                    drained = await _drain(stack, mongo, databases, rabbit_url, topology, options.drain_timeout_s,
+                                           tend=lambda: tend_printers(operator, stack.url("printing"), workdir),
+                                           say=say)
                 drain_s = round(time.monotonic() - injector.log.last_fault_over, 1) \
                     if injector.log.last_fault_over else 0.0
                 if not drained:
