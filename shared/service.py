@@ -39,7 +39,7 @@ from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
 from shared.shutdown import Deadline, GracefulServer, stop_consuming
-from shared.startup import STARTUP_FAILED_EXIT, DependencyWaits, StartupAbandoned
+from shared.startup import STARTUP_FAILED_EXIT, DependencyWaits, StartupAbandoned, StartupRefused
 from shared.store.mongo import create_indexes, make_client
 from shared.store.outbox import OutboxRelay, outbox_indexes
 from shared.web import ServiceApp, health_routes, install_database_unavailable
@@ -184,7 +184,7 @@ class Runtime:
 
     def start_failed(self, error: BaseException) -> None:
         self.start_error = error
-        if isinstance(error, StartupAbandoned):  # our own words, no URL in them
+        if isinstance(error, (StartupAbandoned, StartupRefused)):  # our own words, no URL in them
             log.error("start-up failed", extra={"reason": str(error)})
         elif isinstance(error, Exception):
             log.error("start-up failed", exc_info=error, extra={"waiting_for": sorted(self.dependencies.waiting)})
@@ -247,5 +247,7 @@ def serve(definition: ServiceDefinition, settings: ServiceSettings | None = None
     app.on_start_failed = lambda: setattr(server, "should_exit", True)
     server.run()
     if app.runtime.start_error is not None:
+        if isinstance(app.runtime.start_error, StartupRefused):
+            print(f"jemput {definition.name} does not start: {app.runtime.start_error}", file=sys.stderr)
         sys.exit(STARTUP_FAILED_EXIT)
     sys.exit(0 if app.runtime.drained_cleanly else 1)

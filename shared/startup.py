@@ -73,6 +73,12 @@ class StartupAbandoned(RuntimeError):
     """``JEMPUT_STARTUP_WAIT_S`` ran out while a dependency was still unreachable."""
 
 
+class StartupRefused(RuntimeError):
+    """The service's own configuration stops it from starting (a missing key, say). Raised by an
+    ``on_start`` hook in its own words, without secrets: the message is logged and printed on
+    standard error, so that the operator reads why, and the process exits 3."""
+
+
 def is_outage(dependency: Dependency, error: BaseException) -> bool:
     """Whether ``error`` means the dependency is not reachable (yet): worth waiting for."""
     if dependency == "database":

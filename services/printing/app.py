@@ -15,6 +15,7 @@ from services.printing.settings import PrintingSettings
 from services.printing.station import PrintStation
 from shared.audit import INDEXES as AUDIT_INDEXES
 from shared.service import Runtime, ServiceDefinition, build_app
+from shared.startup import StartupRefused
 from shared.vault import VaultError, vault_from
 
 log = logging.getLogger("jemput.printing")
@@ -35,8 +36,8 @@ async def open_station(rt: Runtime) -> None:
     try:
         vault = vault_from(settings.image_keys, settings.image_key_id)
     except VaultError as error:
-        raise RuntimeError(f"printing does not start: PRINTING_IMAGE_KEYS: {error} "
-                         "(photos and signatures are sealed at rest; docs/security.md)") from None
+        raise StartupRefused(f"PRINTING_IMAGE_KEYS: {error} "
+                             "(photos and signatures are sealed at rest; docs/security.md)") from None
     station = PrintStation(
         JobRepository(rt.db, vault),
         StockRepository(rt.db, settings.low_stock_threshold),
