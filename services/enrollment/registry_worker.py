@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from shared.events import models as ev
 from shared.events import new_event
-from shared.store.guarded import GuardedUpdates
+from shared.store.guarded import GuardedUpdates, claim_batch
 
 from .adapters.biometric_vault import BiometricVault
 from .adapters.central_registry import (
@@ -60,26 +59,16 @@ class RegistryWorker:
 
     async def claim(self, now: datetime, limit: int = 1) -> list[dict[str, Any]]:
         """Take up to ``limit`` records due for submission; the lease keeps other replicas off
-        them. Three commands however many: the candidates, one guarded update marking them
-        with this claim's token (a record another replica took meanwhile no longer matches),
-        and the claimed records read back by that token."""
+        them (three commands however many, ``claim_batch``)."""
         due = {"recording.submittable": True,
                "recording.status": {"$in": [RecordingStatus.CAPTURED.value, RecordingStatus.SUBMITTED.value]},
                "recording.next_attempt_at": {"$lte": now}}
-        ids = [d["_id"] async for d in self.students.find(due, {"_id": 1}).limit(limit)]
-        if not ids:
-            return []
-        token = uuid.uuid4().hex
-        result = await self.students.update_many(
-            {"_id": {"$in": ids}, **due},
+        return await claim_batch(
+            self.students, due,
             {"$set": {"recording.status": RecordingStatus.SUBMITTED.value,
-                      "recording.next_attempt_at": now + self.lease(),
-                      "recording.submitted_at": now, "recording.claim": token},
-             "$inc": {"recording.attempts": 1}})
-        if result.modified_count == 0:
-            return []
-        return [d async for d in self.students.find({"_id": {"$in": ids}, "recording.claim": token},
-                                                    {"outbox": 0})]
+                      "recording.next_attempt_at": now + self.lease(), "recording.submitted_at": now},
+             "$inc": {"recording.attempts": 1}},
+            limit=limit, token_field="recording.claim", projection={"outbox": 0})
 
     async def submit_due(self) -> int:
         """Submit every record that is due, a few at a time; returns how many got an answer.

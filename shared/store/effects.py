@@ -44,6 +44,10 @@ class InsertOnce:
         self.collection = collection
         self._batch = Batcher(self._insert, name=f"insert-{collection.name}")
 
+    @property
+    def batches(self) -> int:
+        return self._batch.batches
+
     async def __call__(self, document: dict[str, Any]) -> bool:
         return await self._batch(document)
 

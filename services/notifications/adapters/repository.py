@@ -2,8 +2,9 @@
 
 A delivery's `_id` is derived from its key (cause event, kind, recipient, channel),
 so the `_id`'s own uniqueness makes planning a message twice insert it once (a second,
-compound unique index on the key would only cost every write a check). Every change of a delivery is one atomic update of its document, carrying
-the events it causes in the same write (the outbox).
+compound unique index on the key would only cost every write a check). Every change of a
+delivery is one atomic update of its document, carrying the events it causes in the same write
+(the outbox).
 
 Reads and writes that many handlers or deliveries make at about the same time (a contact, a
 school, recent sends, new deliveries, outcomes) share one command (``shared/store/batching.py``):
@@ -12,19 +13,20 @@ the documents and guards are the same as one at a time, only the round trips are
 
 from __future__ import annotations
 
-import uuid
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from shared.envelope import CloudEvent
 from shared.store import OUTBOX, apply_if_newer, outbox_push
+from shared.store.effects import InsertOnce
 from shared.store.batching import Batcher
-from shared.store.guarded import GuardedUpdates
+from shared.store.guarded import GuardedUpdates, claim_batch
 
 from ..domain.contacts import GuardianContact, Preferences, SchoolContact, StudentContact
 from ..domain.delivery import Delivery, DeliveryStatus
@@ -48,8 +50,6 @@ INDEXES: dict[str, list[IndexModel]] = {
     VISITS: [IndexModel([("npsn", ASCENDING), ("date", ASCENDING)], name="by_school_date")],
 }
 
-DUPLICATE_KEY = 11000
-
 
 def to_document(delivery: Delivery, version: int = 1) -> dict[str, Any]:
     doc = delivery.model_dump(mode="python")
@@ -66,32 +66,15 @@ def from_document(doc: dict[str, Any]) -> Delivery:
 class DeliveryRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self.collection = db[DELIVERIES]
-        self._insert = Batcher(self._insert_batch, name="deliveries-insert")
+        self._insert = InsertOnce(self.collection)
         self._save = GuardedUpdates(self.collection)
         self._recent = Batcher(self._recent_batch, name="deliveries-recent")
 
     async def insert_new(self, deliveries: Sequence[Delivery]) -> list[str]:
         """Insert the deliveries not yet known; returns the ids actually inserted."""
-        if not deliveries:
-            return []
-        return await self._insert([to_document(d) for d in deliveries])
-
-    async def _insert_batch(self, groups: list[list[dict[str, Any]]]) -> list[list[str]]:
-        docs = [doc for group in groups for doc in group]
-        failed: set[int] = set()
-        try:
-            await self.collection.insert_many(docs, ordered=False)
-        except BulkWriteError as error:
-            errors = error.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            failed = {e["index"] for e in errors}
-        out: list[list[str]] = []
-        i = 0
-        for group in groups:
-            out.append([d["_id"] for j, d in enumerate(group, start=i) if j not in failed])
-            i += len(group)
-        return out
+        docs = [to_document(d) for d in deliveries]
+        inserted = await asyncio.gather(*(self._insert(doc) for doc in docs))  # one insert_many
+        return [doc["_id"] for doc, new in zip(docs, inserted, strict=True) if new]
 
     async def insert_one(self, delivery: Delivery) -> bool:
         try:
@@ -117,21 +100,11 @@ class DeliveryRepository:
             {"status": DeliveryStatus.SCHEDULED.value, "next_attempt_at": {"$lte": now}},
             {"status": DeliveryStatus.SENDING.value, "lease_until": {"$lte": now}},
         ]}
-        cursor = self.collection.find(due, {"_id": 1}).sort("next_attempt_at", ASCENDING).limit(limit)
-        ids = [doc["_id"] async for doc in cursor]
-        if not ids:
-            return []
-        token = uuid.uuid4().hex
-        result = await self.collection.update_many(
-            {"_id": {"$in": ids}, **due},
-            {"$set": {"status": DeliveryStatus.SENDING.value, "lease_until": now + lease, "claim": token},
-             "$inc": {"version": 1}},
+        docs = await claim_batch(
+            self.collection, due,
+            {"$set": {"status": DeliveryStatus.SENDING.value, "lease_until": now + lease}, "$inc": {"version": 1}},
+            limit=limit, token_field="claim", sort=[("next_attempt_at", ASCENDING)], projection={OUTBOX: 0},
         )
-        if result.modified_count == 0:
-            return []
-        order = {delivery_id: i for i, delivery_id in enumerate(ids)}
-        docs = [doc async for doc in self.collection.find({"_id": {"$in": ids}, "claim": token}, {OUTBOX: 0})]
-        docs.sort(key=lambda doc: order[doc["_id"]])
         return [(from_document(doc), doc["version"]) for doc in docs]
 
     async def save(self, delivery: Delivery, expected_version: int, events: Iterable[CloudEvent] = ()) -> bool:
