@@ -43,7 +43,6 @@ async def open_station(rt: Runtime) -> None:
         StockRepository(rt.db, settings.low_stock_threshold),
         settings,
         printer_for=lambda unit_id: printer_for(settings, unit_id),
-        publish=rt.relay.publish_written,
         relay=rt.relay,
     )
     if settings.printer == "spool":

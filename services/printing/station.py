@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from shared.envelope import CloudEvent
+from shared.store.outbox import OutboxRelay
 
 from .adapters import job_repository, stock_repository
 from .adapters.concurrency import NotFound
@@ -41,7 +42,6 @@ from .settings import PrintingSettings
 
 log = logging.getLogger("jemput.printing.station")
 
-Publish = Callable[[str, Any, list[CloudEvent]], Awaitable[None]]  # the relay's publish_written
 
 
 class Outcome(StrEnum):
@@ -58,12 +58,12 @@ def _now() -> datetime:
 class PrintStation:
     def __init__(
         self, jobs: JobRepository, stocks: StockRepository, settings: PrintingSettings,
-        printer_for: Callable[[str], Printer], publish: Publish, clock: Callable[[], datetime] = _now,
-        relay: Any = None,
+        printer_for: Callable[[str], Printer], relay: OutboxRelay, clock: Callable[[], datetime] = _now,
     ) -> None:
         self.jobs, self.stocks, self.settings = jobs, stocks, settings
-        self.printer_for, self.publish, self.clock = printer_for, publish, clock
-        self.relay = relay  # reserves a printed job's outbox until its batch publishes it
+        # the relay publishes what each write put in its outbox; a printed job's outbox is
+        # reserved until its batch publishes it
+        self.printer_for, self.relay, self.clock = printer_for, relay, clock
         self.wakeup = asyncio.Event()
         self._pass_lock = asyncio.Lock()
         self._leftovers_swept_at: float | None = None  # monotonic; leftovers come only from a crash
@@ -117,7 +117,7 @@ class PrintStation:
         if moved:  # the ledger first, so readers of the event see it (leftovers: the loop's sweep)
             await self._apply_actions(job.unit_id, [(job_id, moved)])
         if published:
-            await self.publish(job_repository.COLLECTION, job_id, published)
+            await self.relay.publish_written(job_repository.COLLECTION, job_id, published)
         return job
 
     async def _stock_change(self, unit_id: str, step: Callable[[BlankStock], tuple[Any, list]]):
@@ -130,7 +130,7 @@ class PrintStation:
 
         stock, result = await self.stocks.update(unit_id, change)
         if published:
-            await self.publish(stock_repository.COLLECTION, unit_id, published)
+            await self.relay.publish_written(stock_repository.COLLECTION, unit_id, published)
         return stock, result
 
     # -- stock actions (the job's internal outbox towards the stock document) -------------------
@@ -199,15 +199,6 @@ class PrintStation:
             except TimeoutError:
                 pass
 
-    async def print_job(self, job_id: str) -> Outcome:
-        """Print one job now if it is ready (the pass does this for a batch)."""
-        now = self.clock()
-        read = await self.jobs.read(job_id)
-        if read is None or not read[0].is_ready(now):
-            return Outcome.SKIPPED
-        outcomes, _ = await self.print_batch(read[0].unit_id, [read], now)
-        return outcomes[0]
-
     async def print_batch(self, unit_id: str, jobs: list[tuple[PrintJob, str | None]],
                           now: datetime) -> tuple[list[Outcome], int]:
         """Print ready jobs of one unit, in order; returns each one's outcome and the blanks left."""
@@ -249,8 +240,7 @@ class PrintStation:
 
     async def _publish_printed(self, job_id: str, events: list[CloudEvent], held: bool) -> None:
         if events:
-            await self.relay.publish_written(job_repository.COLLECTION, job_id, events, reserved=held) \
-                if held else await self.publish(job_repository.COLLECTION, job_id, events)
+            await self.relay.publish_written(job_repository.COLLECTION, job_id, events, reserved=held)
         elif held:
             self.relay.release(job_repository.COLLECTION, job_id)
 
@@ -280,7 +270,7 @@ class PrintStation:
                 (job, correlation_id))
             return Outcome.FAILED, None
         # the events wait for the batch (the ledger first): keep the outbox sweep off them meanwhile
-        held = self.relay is not None and self.relay.reserve(job_repository.COLLECTION, job_id)
+        held = self.relay.reserve(job_repository.COLLECTION, job_id)
         try:
             _, events, moved = await self._job_write(job_id, lambda j: (
                 j.mark_printed(self.clock()), [_action("issue", serial, self.clock())]), (job, correlation_id))
