@@ -44,6 +44,8 @@ log = logging.getLogger("jemput.consumer")
 
 Handler = Callable[[CloudEvent, Any, "Runtime"], Awaitable[None]]
 REASON_HEADER = "x-jemput-reason"
+QUEUE_HEADER = "x-jemput-queue"  # the queue a dead letter came from
+DEAD_LETTERED_AT_HEADER = "x-jemput-dead-lettered-at"
 
 
 def describe_validation(prefix: str, error: ValidationError) -> str:
@@ -186,8 +188,8 @@ async def dead_letter(runtime: Runtime, raw: Any, queue_name: str, reason: str) 
     headers = dict(raw.headers or {})
     headers.update({
         REASON_HEADER: reason[:500],
-        "x-jemput-queue": queue_name,
-        "x-jemput-dead-lettered-at": datetime.now(UTC).isoformat(),
+        QUEUE_HEADER: queue_name,
+        DEAD_LETTERED_AT_HEADER: datetime.now(UTC).isoformat(),
     })
     await runtime.broker.publish(
         raw.body,

@@ -40,11 +40,9 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import AMQPError, ChannelClosed, ChannelNotFoundEntity, DeliveryError
 
-from shared.bus.consumer import REASON_HEADER
+from shared.bus.consumer import DEAD_LETTERED_AT_HEADER, QUEUE_HEADER, REASON_HEADER
 from shared.bus.topology import SUBSCRIPTIONS, Topology, exchange_of
 
-QUEUE_HEADER = "x-jemput-queue"
-DEAD_LETTERED_AT_HEADER = "x-jemput-dead-lettered-at"
 REPLAYED_AT_HEADER = "x-jemput-replayed-at"
 
 # annotations of a dead-lettering, not part of the message: dropped when a message is replayed
