@@ -51,6 +51,20 @@ def excepted_capture() -> dict:
     return body
 
 
+@contextlib.asynccontextmanager
+async def enrollment_desk(enrollment_settings, rabbit_url: str, topology, rows: list[dict]) -> AsyncIterator[tuple]:
+    """The enrollment service with the schools, the visit and a roster of ``rows``; its
+    restricted events are taken by a tap (printing's stand-in). Yields the service and a client."""
+    async with (
+        running_service("enrollment", enrollment_settings()) as service,
+        EventTap(rabbit_url, topology.exchange_name("restricted")),
+        api_client(service.url, timeout=30) as http,
+    ):
+        await announce_schools_and_visit(rabbit_url, topology, service)
+        await import_roster(http, roster_csv(rows))
+        yield service, http
+
+
 async def student_doc(db, student: str) -> dict:
     return await db["students"].find_one({"_id": student})
 
@@ -221,13 +235,7 @@ async def test_each_desk_write_sent_again_gets_its_first_answer_and_changes_noth
 
 async def test_a_key_belongs_to_one_request_and_a_refusal_keeps_no_key(enrollment_settings, rabbit_url,
                                                                         topology):
-    async with (
-        running_service("enrollment", enrollment_settings()) as service,
-        EventTap(rabbit_url, topology.exchange_name("restricted")),
-        api_client(service.url, timeout=30) as http,
-    ):
-        await announce_schools_and_visit(rabbit_url, topology, service)
-        await import_roster(http, roster_csv([MINOR]))
+    async with enrollment_desk(enrollment_settings, rabbit_url, topology, [MINOR]) as (service, http):
         student = await student_id_of(http, MINOR["nisn"])
         capture = f"/students/{student}/capture"
 
@@ -263,14 +271,8 @@ async def test_a_key_belongs_to_one_request_and_a_refusal_keeps_no_key(enrollmen
 
 
 async def test_the_same_request_sent_twice_at_once_is_written_once(enrollment_settings, rabbit_url, topology):
-    async with (
-        running_service("enrollment", enrollment_settings()) as service,
-        EventTap(rabbit_url, topology.exchange_name("restricted")),
-        api_client(service.url, timeout=30) as http,
-    ):
+    async with enrollment_desk(enrollment_settings, rabbit_url, topology, [MINOR, ADULT]) as (service, http):
         db = service.runtime.db
-        await announce_schools_and_visit(rabbit_url, topology, service)
-        await import_roster(http, roster_csv([MINOR, ADULT]))
         student = await ready_for_capture(http, MINOR["nisn"], consent=False)
         both = await asyncio.gather(*(http.post(f"/students/{student}/consents", json=CONSENT,
                                                 headers=key("consent")) for _ in range(2)))
@@ -310,13 +312,7 @@ async def test_the_same_request_sent_twice_at_once_is_written_once(enrollment_se
 async def test_a_student_keeps_only_its_last_keys(enrollment_settings, rabbit_url, topology):
     from services.enrollment.desk_idempotency import KEPT
 
-    async with (
-        running_service("enrollment", enrollment_settings()) as service,
-        EventTap(rabbit_url, topology.exchange_name("restricted")),
-        api_client(service.url, timeout=30) as http,
-    ):
-        await announce_schools_and_visit(rabbit_url, topology, service)
-        await import_roster(http, roster_csv([MINOR]))
+    async with enrollment_desk(enrollment_settings, rabbit_url, topology, [MINOR]) as (service, http):
         student = await student_id_of(http, MINOR["nisn"])
         for i in range(KEPT + 2):
             answer = await http.post(f"/students/{student}/corrections", json={

@@ -135,16 +135,7 @@ async def test_list_shows_every_message_and_leaves_the_dlq_as_it_was(rabbit_url,
 
 async def peek(url: str, name: str) -> list[tuple]:
     """Read a queue's messages and give them back (nack, requeue), in order."""
-    connection = await aio_pika.connect(url)
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(name, passive=True)
-        taken = []
-        while (message := await queue.get(no_ack=False, fail=False, timeout=5)) is not None:
-            taken.append(message)
-        for message in taken:
-            await message.nack(requeue=True)
-        return snapshot(taken)
+    return snapshot(await peek_messages(url, name))
 
 
 async def test_the_environment_names_the_broker_and_namespace(rabbit_url, namespace, topology):
@@ -277,6 +268,7 @@ async def test_purge_with_yes_removes_the_named_messages_and_all_their_copies(ra
 
 
 async def peek_messages(url: str, name: str) -> list:
+    """A queue's messages, read and given back (nack, requeue) in order."""
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()

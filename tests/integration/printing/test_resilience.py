@@ -15,6 +15,16 @@ from shared.testing import EventTap, api_client, running_service
 from .helpers import card_requested, eventually, printing_settings, publish
 
 
+async def left_printing(station, unit_id: str, started: datetime, *ns: int) -> list[PrintJob]:
+    """Jobs as a process leaves them that took a blank, started printing, and died."""
+    jobs = [PrintJob.from_request(synthetic_request(n, unit_id=unit_id), started) for n in ns]
+    for job in jobs:
+        _, serial = await station.stocks.update(unit_id, lambda s, j=job: (s.take_blank(j.job_id, started), []))
+        job.start(serial, started)
+        assert await station.jobs.create(job, None)
+    return jobs
+
+
 async def test_stock_action_left_by_a_crash_is_applied_by_the_sweep(settings_for, tmp_path):
     async with (
         running_service("printing", printing_settings(settings_for, tmp_path)) as printing,
@@ -85,12 +95,7 @@ async def test_job_left_printing_by_a_crash_is_flagged_and_resolved_by_an_operat
     ):
         station = printing.runtime.state["station"]
         await http.post("/stock/unit-8/receipts", json={"batch_no": "B1", "quantity": 3, "by": "op-1"})
-        started = datetime.now(UTC) - timedelta(minutes=5)
-        crashed, spoiled = (PrintJob.from_request(synthetic_request(n, unit_id="unit-8"), started) for n in (1, 2))
-        for job in (crashed, spoiled):  # a process took a blank, started printing, and died
-            _, serial = await station.stocks.update("unit-8", lambda s, j=job: (s.take_blank(j.job_id, started), []))
-            job.start(serial, started)
-            assert await station.jobs.create(job, None)
+        crashed, spoiled = await left_printing(station, "unit-8", datetime.now(UTC) - timedelta(minutes=5), 1, 2)
 
         queue = (await http.get("/queue", params={"unit_id": "unit-8"})).json()
         assert [(j["status"], j["stuck"]) for j in queue] == [("printing", True), ("printing", True)]
@@ -119,12 +124,7 @@ async def test_a_job_whose_card_reached_the_printer_before_the_crash_is_recorded
     ):
         station = printing.runtime.state["station"]
         await http.post("/stock/unit-7/receipts", json={"batch_no": "B1", "quantity": 2, "by": "op-1"})
-        now = datetime.now(UTC)
-        sent, lost = (PrintJob.from_request(synthetic_request(n, unit_id="unit-7"), now) for n in (1, 2))
-        for job in (sent, lost):  # a process took a blank, started printing, and died
-            _, serial = await station.stocks.update("unit-7", lambda s, j=job: (s.take_blank(j.job_id, now), []))
-            job.start(serial, now)
-            assert await station.jobs.create(job, None)
+        sent, lost = await left_printing(station, "unit-7", datetime.now(UTC), 1, 2)
         spool = tmp_path / "unit-7"
         spool.mkdir(parents=True, exist_ok=True)
         (spool / f"{sent.job_id}-01.pdf").write_bytes(b"%PDF-1.4 the card as it was sent\n")  # sent had got there
